@@ -1,0 +1,74 @@
+"""Frozen dataclasses for catalog entries and check results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cytotoxic")
+"""The fixed evidence vocabulary, strongest idiosyncratic signal first; see README."""
+
+CONFIDENCES: tuple[str, ...] = ("exact", "likely", "possible")
+CONTEXTS: tuple[str, ...] = ("current", "allergy", "history")
+
+
+@dataclass(frozen=True)
+class Drug:
+    """One catalog entry: an implicated drug or fixed combination."""
+
+    name: str
+    drug_class: str
+    evidence: str
+    note: str = ""
+    names: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    unii: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A catalog drug found in one input line."""
+
+    drug: Drug
+    matched_text: str
+    matched_name: str
+    score: float
+    confidence: str
+    context: str = "current"
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """The findings for one non-empty input line (1-based line number)."""
+
+    line: int
+    input: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """True when the line names a catalog drug at exact or likely confidence."""
+        return any(f.confidence != "possible" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of checking a medication list."""
+
+    results: tuple[LineResult, ...]
+    catalog_version: str = ""
+
+    @property
+    def flagged(self) -> tuple[LineResult, ...]:
+        """The lines with at least one exact or likely finding."""
+        return tuple(r for r in self.results if r.flagged)
+
+    @property
+    def possible(self) -> tuple[LineResult, ...]:
+        """The lines whose only findings are weak fuzzy matches."""
+        return tuple(r for r in self.results if r.findings and not r.flagged)
+
+    @property
+    def unmatched(self) -> tuple[LineResult, ...]:
+        """The lines with no finding at all."""
+        return tuple(r for r in self.results if not r.findings)

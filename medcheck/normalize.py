@@ -1,0 +1,107 @@
+"""Normalise medication text: Unicode, case, doses, units, routes, forms, frequencies and salt words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+# Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug).
+UNITS = frozenset(
+    """mg mgs mcg ug μg µg g gm gms gram grams kg ml mls l unit units unt u iu meq mmol mol hr hrs h
+    actuat puff puffs dose doses drop drops cc m m2 kg""".split()
+)
+# Words that never name a drug: routes, forms, release types, frequencies, instructions, glue words.
+NOISE = frozenset(
+    """oral orally po iv ivpb ivp im sc sq subq subcut sl pr pv top topical inh inhaled intravenous intramuscular
+    subcutaneous sublingual buccal rectal vaginal nasal ophthalmic otic transdermal cutaneous enteral parenteral
+    injection injectable inj infusion solution soln sol suspension susp syrup elixir tincture emulsion
+    tablet tablets tab tabs capsule capsules cap caps caplet caplets pill pills lozenge troche film
+    cream ointment oint gel lotion patch powder granules sachet spray inhaler aerosol suppository implant
+    vial vials ampule ampoule pen cartridge syringe prefilled kit pack bag bottle
+    chewable disintegrating dispersible effervescent coated enteric extended delayed modified sustained
+    controlled release immediate er xr xl sr cr dr ec ir la odt ds
+    daily qd od bd bid tid tds qid qds mane nocte qhs hs qam qpm qod prn stat once twice thrice weekly monthly nightly
+    bedtime morning evening night noon every each hourly hours hour day days week weeks month months
+    take takes taking take give given apply inject inhale use using by mouth with without food meals
+    as needed directed for of the a an and or in on at to per then until x times
+    """.split()
+)
+# Counter-ions and hydrates: dropped once a drug word has been kept ("quinidine gluconate" is quinidine).
+SALTS = frozenset(
+    """hydrochloride hcl dihydrochloride hydrobromide hbr sodium disodium potassium dipotassium calcium magnesium
+    lithium mesylate mesilate dimesylate maleate fumarate succinate tartrate bitartrate citrate acetate sulfate
+    sulphate bisulfate phosphate gluconate lactate lactobionate besylate besilate tosylate bromide chloride
+    iodide nitrate hyclate monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous hydrate
+    tromethamine trometamol benzathine procaine salt""".split()
+)
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+class Token(NamedTuple):
+    """A kept word: its normalised text and its [start, end) offsets in the original string."""
+
+    text: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Casefold with NFKC and accents removed; return the folded text and a map to original offsets.
+
+    The map is None when folding kept every character in place (plain ASCII, the common case).
+    """
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            piece = " "
+        else:
+            piece = unicodedata.normalize("NFKC", ch).casefold()
+            piece = "".join(
+                c for c in unicodedata.normalize("NFKD", piece) if not unicodedata.combining(c)
+            )
+        out.append(piece)
+        where.extend([i] * len(piece))
+    return "".join(out), where
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into the words that can name a drug, dropping doses, units, routes, forms and salts."""
+    folded, where = fold(text)
+    kept: list[Token] = []
+    after_number = False
+    for m in _TOKEN.finditer(folded):
+        word = m.group()
+        if _NUMBER.fullmatch(word):
+            after_number = True
+            continue
+        if after_number and word in UNITS:
+            continue
+        after_number = False
+        if word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
+            continue
+        if "-" in word and word.split("-", 1)[1] in UNITS | NOISE:
+            continue
+        if word in SALTS and kept:
+            continue
+        start, end = m.start(), m.end()
+        if where is not None:
+            start, end = where[start], where[end - 1] + 1
+        kept.append(Token(word, start, end))
+    return kept
+
+
+def normalize(text: str) -> str:
+    """Return the normalised form of a medication string: kept words joined by single spaces.
+
+    >>> normalize("Penicillin V Potassium 250 MG Oral Tablet")
+    'penicillin v'
+    >>> normalize("cloZAPine 100 mg PO qhs")
+    'clozapine'
+    """
+    return " ".join(t.text for t in tokenize(text))

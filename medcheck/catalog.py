@@ -35,7 +35,7 @@ FDA_NAMES = "fda_names.csv"
 GUARD_NAMES = "guard_names.txt"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
     """The indexed catalog: drugs, a name index, an abbreviation index and the guard vocabulary.
 
@@ -47,7 +47,8 @@ class Catalog:
     abbreviations: Mapping[str, Drug]
     guard: frozenset[str]
     version: str
-    source: str = field(default="", compare=False)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -164,6 +165,7 @@ def build_catalog(
 
     names: dict[str, Drug] = {}
     abbreviations: dict[str, Drug] = {}
+    labels: dict[str, str] = {}
     where: dict[str, str] = {}
     drugs: list[Drug] = []
 
@@ -177,6 +179,7 @@ def build_catalog(
                 path, f"{key_text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line
             )
         index[key] = drug
+        labels.setdefault(key, key_text)
         where.setdefault(key, f"{path}, line {line}")
 
     for line, row in rows:
@@ -229,6 +232,7 @@ def build_catalog(
         abbreviations=MappingProxyType(abbreviations),
         guard=frozenset(guard_set),
         version=digest.hexdigest()[:12],
+        labels=MappingProxyType(labels),
         source=str(dpath),
     )
 

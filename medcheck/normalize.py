@@ -36,7 +36,8 @@ SALTS = frozenset(
     tromethamine trometamol benzathine procaine salt""".split()
 )
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
+# Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
+_TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 

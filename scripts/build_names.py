@@ -227,6 +227,15 @@ def build(unii_text: str, drug_list_text: str) -> tuple[list[tuple[str, str, str
             norm = usable(bare, MAX_GUARD_WORDS)
             if norm is not None:
                 guard.add(norm)
+    # A derived name that is only the first words of its drug's canonical name ("PENICILLIN SODIUM"
+    # -> "penicillin", under penicillin G) is ambiguous when another real drug shares those words
+    # ("penicillin v"): leave it out, so the matcher can call it a possible match instead.
+    canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
+    for (drug, norm), row in list(out.items()):
+        if canonical[drug].startswith(norm + " ") and any(g.startswith(norm + " ") for g in guard):
+            del out[(drug, norm)]
+            catalog_norms.discard(norm)
+            counts["ambiguous leading words of a canonical name (left out)"] += 1
     collide = guard & catalog_norms
     counts["guard names equal to a catalog name (left out)"] = len(collide)
     guard -= catalog_norms

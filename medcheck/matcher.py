@@ -1,0 +1,211 @@
+"""Match medication lines against the catalog: exact spans, guarded fuzzy spans, context; the only rapidfuzz user."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from .catalog import Catalog, load_catalog
+from .models import Drug, Finding, LineResult, Report
+from .normalize import Token, normalize, tokenize
+
+MAX_SPAN = 4  # catalog names have at most four normalised words
+MAX_FUZZY_SPAN = 3
+MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
+
+# A line that records an allergy or a past medicine is reported with that context, not as current use.
+ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|adverse reaction|reaction to|nkda)\b")
+HISTORY = re.compile(
+    r"\b(hx|h/o|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|d/c'?d|dc'?d|"
+    r"d/c|was on|no longer|(neutropenia|agranulocytosis|low neutrophils?) (on|from|with|due to|after))\b"
+)
+
+
+def max_edits(length: int) -> int:
+    """How many edits (OSA distance) a span of this many characters may be from a catalog name."""
+    if length < MIN_FUZZY_LENGTH:
+        return 0
+    return 1 if length < 8 else 2
+
+
+def context_of(text: str) -> str:
+    """`allergy`, `history` or `current`, from the words around the drug name."""
+    folded = text.casefold()
+    if ALLERGY.search(folded):
+        return "allergy"
+    if HISTORY.search(folded):
+        return "history"
+    return "current"
+
+
+ADVICE = {
+    "current": (
+        "Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
+        "talk to the prescriber or pharmacist about this risk."
+    ),
+    "allergy": (
+        "Listed as an allergy or reaction. Tell the prescriber, so they can judge whether it was a blood reaction."
+    ),
+    "history": "Listed as a past medicine or reaction. Worth telling the prescriber about.",
+    "possible": "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
+}
+
+
+def advice_for(drug: Drug, confidence: str, context: str) -> str:
+    """The advice sentence for a finding: always points to the prescriber, never to stopping."""
+    if confidence == "possible":
+        return ADVICE["possible"].format(drug=drug.name)
+    return ADVICE[context]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    drug: Drug
+    start: int
+    end: int
+    name: str
+    score: float
+    confidence: str
+
+
+class Matcher:
+    """An index over one catalog, built once; `match` turns one line into findings."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._choices = [n for n in catalog.names if len(n.replace(" ", "")) >= MIN_FUZZY_LENGTH]
+        self._guard = sorted(catalog.guard)
+        # Leading words of a multi-word canonical name ("penicillin" of "penicillin g",
+        # "sulfamethoxazole" of "sulfamethoxazole-trimethoprim"): reported as possible matches.
+        prefixes: dict[str, set[str]] = {}
+        for drug in catalog.drugs:
+            words = normalize(drug.name).split()
+            for i in range(1, len(words)):
+                prefixes.setdefault(" ".join(words[:i]), set()).add(drug.name)
+        self._prefixes = {
+            k: tuple(sorted(v)) for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
+        }
+        self._by_name = {d.name: d for d in catalog.drugs}
+
+    def match(self, text: str) -> tuple[Finding, ...]:
+        """The catalog drugs named in one line, each once, strongest match first."""
+        tokens = tokenize(text)
+        if not tokens:
+            return ()
+        hits, free = self._exact(tokens)
+        hits.extend(self._fuzzy(tokens, free))
+        context = context_of(text) if hits else "current"
+        best: dict[str, _Hit] = {}
+        order = {"exact": 0, "likely": 1, "possible": 2}
+        for hit in hits:
+            old = best.get(hit.drug.name)
+            if old is None or (order[hit.confidence], -hit.score) < (order[old.confidence], -old.score):
+                best[hit.drug.name] = hit
+        ranked = sorted(best.values(), key=lambda h: (order[h.confidence], h.start))
+        return tuple(
+            Finding(
+                drug=h.drug,
+                matched_text=text[h.start : h.end],
+                matched_name=h.name,
+                score=round(h.score, 1),
+                confidence=h.confidence,
+                context=context,
+            )
+            for h in ranked
+        )
+
+    def _exact(self, tokens: Sequence[Token]) -> tuple[list[_Hit], list[bool]]:
+        """Longest exact spans first: catalog names and abbreviations, guard names, name prefixes."""
+        cat = self.catalog
+        hits: list[_Hit] = []
+        free = [True] * len(tokens)
+        i = 0
+        while i < len(tokens):
+            for size in range(min(MAX_SPAN, len(tokens) - i), 0, -1):
+                key = " ".join(t.text for t in tokens[i : i + size])
+                start, end = tokens[i].start, tokens[i + size - 1].end
+                drug = cat.names.get(key) or cat.abbreviations.get(key)
+                if drug is not None:
+                    hits.append(_Hit(drug, start, end, cat.labels.get(key, key), 100.0, "exact"))
+                elif key in self._prefixes:
+                    for name in self._prefixes[key]:
+                        hits.append(_Hit(self._by_name[name], start, end, name, 100.0, "possible"))
+                elif key not in cat.guard:
+                    continue
+                free[i : i + size] = [False] * size
+                i += size
+                break
+            else:
+                i += 1
+        return hits, free
+
+    def _fuzzy(self, tokens: Sequence[Token], free: list[bool]) -> Iterable[_Hit]:
+        """Spans of unclaimed words within a few edits of a catalog name, unless a guard name is as close."""
+        i = 0
+        while i < len(tokens):
+            if not free[i]:
+                i += 1
+                continue
+            for size in range(MAX_FUZZY_SPAN, 0, -1):
+                if i + size > len(tokens) or not all(free[i : i + size]):
+                    continue
+                span = " ".join(t.text for t in tokens[i : i + size])
+                found = self._closest(span)
+                if found is None:
+                    continue
+                free[i : i + size] = [False] * size
+                if found[0] is not None:
+                    key, score, confidence = found
+                    drug = self.catalog.names[key]
+                    yield _Hit(drug, tokens[i].start, tokens[i + size - 1].end, self.catalog.labels[key], score, confidence)
+                i += size
+                break
+            else:
+                i += 1
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Matcher per catalog, kept for the process
+    def _closest(self, span: str) -> tuple[str | None, float, str] | None:
+        """(catalog key, score, confidence) for a span; (None, 0, '') when a guard name claims it; None if nothing."""
+        limit = max_edits(len(span.replace(" ", "")))
+        if limit == 0:
+            return None
+        candidates = process.extract(span, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not candidates:
+            return None
+        distance = min(c[1] for c in candidates)
+        key = max((c for c in candidates if c[1] == distance), key=lambda c: fuzz.ratio(span, c[0]))[0]
+        other = process.extractOne(span, self._guard, scorer=OSA.distance, score_cutoff=distance)
+        if other is not None and other[1] < distance:
+            return None, 0.0, ""  # closer to a real drug that is not in the catalog
+        tie = other is not None
+        sure = distance == 1 or len(span) >= 10
+        confidence = "likely" if sure and not tie else "possible"
+        return key, fuzz.ratio(span, key), confidence
+
+
+@functools.lru_cache(maxsize=8)
+def matcher_for(catalog: Catalog) -> Matcher:
+    """The Matcher for a catalog, built once and reused."""
+    return Matcher(catalog)
+
+
+def check_lines(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
+    """Check a medication list, one entry per line; blank lines are skipped but keep their numbers."""
+    cat = catalog if catalog is not None else load_catalog()
+    matcher = matcher_for(cat)
+    results = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        results.append(LineResult(line=number, input=line, findings=matcher.match(line)))
+    return Report(results=tuple(results), catalog_version=cat.version)
+
+
+def check_text(text: str, catalog: Catalog | None = None) -> Report:
+    """Check a pasted medication list (a string with one entry per line)."""
+    return check_lines(text.splitlines(), catalog)

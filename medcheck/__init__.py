@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .catalog import Catalog, load_catalog
 from .errors import CatalogError, InputError, MedcheckError
+from .matcher import check_lines, check_text
 from .models import Drug, Finding, LineResult, Report
 
 __version__ = "0.1.0"
+
+def check(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
+    """Check a medication list given as an iterable of lines (one medicine per line)."""
+    return check_lines(lines, catalog)
+
 
 __all__ = [
     "Catalog",
@@ -18,5 +26,8 @@ __all__ = [
     "MedcheckError",
     "Report",
     "__version__",
+    "check",
+    "check_lines",
+    "check_text",
     "load_catalog",
 ]

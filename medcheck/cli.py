@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from . import __version__
 from .catalog import Catalog, load_catalog
 from .errors import MedcheckError
-from .formatters import DRUG_FORMATTERS
+from .formatters import DRUG_FORMATTERS, FORMATTERS, render_text, summary_line
+from .models import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,3 +78,39 @@ def drugs(query: str, fmt: str, drug_list: Path | None) -> None:
     """
     catalog = catalog_for(drug_list)
     click.echo(DRUG_FORMATTERS[fmt](catalog.find(query)))
+
+
+def exit_code_for(report: Report, strict: bool = False) -> int:
+    """0 nothing flagged, 1 something flagged (with strict: also possible or unmatched lines)."""
+    if report.flagged:
+        return 1
+    if strict and (report.possible or report.unmatched):
+        return 1
+    return 0
+
+
+@cli.command()
+@click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 1 also when a line is only a possible match or not matched.")
+@drug_list_option
+@reports_errors
+def check(source: TextIO, fmt: str, strict: bool, drug_list: Path | None) -> None:
+    """Check a medication list, one medicine per line, from SOURCE or pasted on stdin.
+
+    Exit codes: 0 nothing flagged, 1 something flagged, 2 the check could not run.
+
+    Example:
+
+        medcheck check examples/meds.txt --format json
+    """
+    from .matcher import check_lines  # keeps `medcheck drugs` and --help fast
+
+    catalog = catalog_for(drug_list)
+    if source is sys.stdin and sys.stdin.isatty():
+        click.echo("Paste the medication list, one medicine per line; end with Ctrl-D.", err=True)
+    report = check_lines(source.read().splitlines(), catalog)
+    output = render_text(report, color=True) if fmt == "text" else FORMATTERS[fmt](report)
+    click.echo(output)  # click drops the colour codes when stdout is not a terminal
+    click.echo(summary_line(report), err=True)
+    raise SystemExit(exit_code_for(report, strict))

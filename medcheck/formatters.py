@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 
-from .models import Drug
+from .models import EVIDENCE_LEVELS, Drug, Finding, Report
 
 
 def drug_record(drug: Drug) -> dict[str, object]:
@@ -64,4 +64,151 @@ DRUG_FORMATTERS: dict[str, Callable[[Sequence[Drug]], str]] = {
     "text": render_drugs_text,
     "json": render_drugs_json,
     "csv": render_drugs_csv,
+}
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+EVIDENCE_HEADINGS = {
+    "labeled": "US label warning (boxed warning or monitoring requirement)",
+    "frequent": "Frequently reported",
+    "case-reports": "Case reports",
+    "cytotoxic": "Chemotherapy: low neutrophil counts are expected and dose-related",
+}
+CLOSING = "Do not stop or change any medicine on your own: talk to the prescriber or pharmacist."
+CSV_FIELDS = [
+    "line", "input", "drug", "drug_class", "evidence", "confidence", "context", "score",
+    "matched_text", "matched_name", "advice",
+]
+
+
+def finding_record(finding: Finding) -> dict[str, object]:
+    """The JSON shape of one finding (the output contract in DESIGN.md)."""
+    return {
+        "drug": finding.drug.name,
+        "drug_class": finding.drug.drug_class,
+        "evidence": finding.drug.evidence,
+        "matched_text": finding.matched_text,
+        "matched_name": finding.matched_name,
+        "score": finding.score,
+        "confidence": finding.confidence,
+        "context": finding.context,
+        "advice": finding.advice,
+    }
+
+
+def render_json(report: Report) -> str:
+    """One JSON object: versions and one result per non-empty input line, in input order."""
+    from . import __version__
+
+    doc = {
+        "medcheck_version": __version__,
+        "catalog_version": report.catalog_version,
+        "results": [
+            {"line": r.line, "input": r.input, "matches": [finding_record(f) for f in r.findings]}
+            for r in report.results
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def render_csv(report: Report) -> str:
+    """One row per finding; a line with no finding still gets a row, with the drug fields empty."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in report.results:
+        if not r.findings:
+            writer.writerow({"line": r.line, "input": r.input})
+        for f in r.findings:
+            writer.writerow({"line": r.line, "input": r.input, **finding_record(f)})
+    return buf.getvalue().rstrip("\n")
+
+
+def _style(text: str, color: bool, **codes: object) -> str:
+    if not color:
+        return text
+    seq = {"bold": "1", "red": "31", "yellow": "33", "dim": "2"}
+    on = ";".join(seq[k] for k, v in codes.items() if v)
+    return f"\x1b[{on}m{text}\x1b[0m" if on else text
+
+
+def _lines_word(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
+
+
+def summary_line(report: Report) -> str:
+    """One line for stderr: how many lines were checked and what was found."""
+    return (
+        f"medcheck: {_lines_word(len(report.results))} checked; {len(report.flagged)} flagged, "
+        f"{len(report.possible)} possible, {len(report.unmatched)} not matched."
+    )
+
+
+def render_text(report: Report, color: bool = False) -> str:
+    """What a pharmacist reads: flagged drugs grouped by evidence, past use and allergies apart,
+    possible matches apart, unmatched lines named, and the closing reminder."""
+    out: list[str] = []
+    current = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "current"]
+    past = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context != "current"]
+    possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
+    if not report.results:
+        return "No medication lines to check.\n" + CLOSING
+    if current or past:
+        out.append(_style("Drugs known to cause neutropenia or agranulocytosis:", color, bold=True))
+    for level in EVIDENCE_LEVELS:
+        group = [(r, f) for r, f in current if f.drug.evidence == level]
+        if not group:
+            continue
+        out.append("")
+        out.append(_style(EVIDENCE_HEADINGS[level], color, bold=True))
+        for r, f in group:
+            how = "" if f.confidence == "exact" else f" (read as {f.matched_name!r}, {f.confidence})"
+            out.append(f"  line {r.line}: " + _style(f.drug.name, color, red=True, bold=True) + f" - {f.drug.drug_class}{how}")
+            out.append(f"    {r.input.strip()}")
+            if f.drug.note:
+                out.append(f"    note: {f.drug.note}")
+    if past:
+        out.append("")
+        out.append(_style("Past use, allergies and reactions", color, bold=True))
+        for r, f in past:
+            out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class} ({f.context}, evidence: {f.drug.evidence})")
+            out.append(f"    {r.input.strip()}")
+    if possible:
+        out.append("")
+        out.append(_style("Possible matches: check the spelling", color, bold=True, yellow=True))
+        for r, f in possible:
+            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean {f.drug.name} ({f.drug.drug_class})?")
+    if report.unmatched:
+        numbers = ", ".join(str(r.line) for r in report.unmatched)
+        out.append("")
+        out.append(f"No catalog drug found on line(s) {numbers}. That is not a guarantee: check spelling and names.")
+    if not (current or past or possible):
+        out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
+    out.append("")
+    out.append(f"{_lines_word(len(report.results))} checked. " + CLOSING)
+    return "\n".join(out)
+
+
+def render_markdown(report: Report) -> str:
+    """A Markdown table, one row per finding, then the closing reminder."""
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    rows = ["| line | input | drug | class | evidence | confidence | context |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in report.results:
+        for f in r.findings:
+            rows.append(
+                "| " + " | ".join(cell(v) for v in (r.line, r.input, f.drug.name, f.drug.drug_class, f.drug.evidence, f.confidence, f.context)) + " |"
+            )
+        if not r.findings:
+            rows.append(f"| {r.line} | {cell(r.input)} | | | | not matched | |")
+    return "\n".join([*rows, "", f"_{_lines_word(len(report.results))} checked. {CLOSING}_"])
+
+
+FORMATTERS: dict[str, Callable[[Report], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "csv": render_csv,
+    "markdown": render_markdown,
 }

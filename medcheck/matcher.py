@@ -43,26 +43,6 @@ def context_of(text: str) -> str:
     return "current"
 
 
-ADVICE = {
-    "current": (
-        "Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
-        "talk to the prescriber or pharmacist about this risk."
-    ),
-    "allergy": (
-        "Listed as an allergy or reaction. Tell the prescriber, so they can judge whether it was a blood reaction."
-    ),
-    "history": "Listed as a past medicine or reaction. Worth telling the prescriber about.",
-    "possible": "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
-}
-
-
-def advice_for(drug: Drug, confidence: str, context: str) -> str:
-    """The advice sentence for a finding: always points to the prescriber, never to stopping."""
-    if confidence == "possible":
-        return ADVICE["possible"].format(drug=drug.name)
-    return ADVICE[context]
-
-
 @dataclass(frozen=True)
 class _Hit:
     drug: Drug

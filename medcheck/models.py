@@ -25,6 +25,26 @@ class Drug:
     unii: tuple[str, ...] = ()
 
 
+ADVICE = {
+    "current": (
+        "Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
+        "talk to the prescriber or pharmacist about this risk."
+    ),
+    "allergy": (
+        "Listed as an allergy or reaction. Tell the prescriber, so they can judge whether it was a blood reaction."
+    ),
+    "history": "Listed as a past medicine or reaction. Worth telling the prescriber about.",
+    "possible": "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
+}
+
+
+def advice_for(drug: Drug, confidence: str, context: str) -> str:
+    """The advice sentence for a finding: always points to the prescriber, never to stopping."""
+    if confidence == "possible":
+        return ADVICE["possible"].format(drug=drug.name)
+    return ADVICE[context]
+
+
 @dataclass(frozen=True)
 class Finding:
     """A catalog drug found in one input line."""
@@ -35,6 +55,11 @@ class Finding:
     score: float
     confidence: str
     context: str = "current"
+
+    @property
+    def advice(self) -> str:
+        """What to do about it: always the prescriber, never stopping on one's own."""
+        return advice_for(self.drug, self.confidence, self.context)
 
 
 @dataclass(frozen=True)

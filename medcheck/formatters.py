@@ -178,7 +178,8 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append("")
         out.append(_style("Possible matches: check the spelling", color, bold=True, yellow=True))
         for r, f in possible:
-            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean {f.drug.name} ({f.drug.drug_class})?")
+            where = "" if f.context == "current" else f" [{f.context}]"
+            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean {f.drug.name} ({f.drug.drug_class})?{where}")
     if report.unmatched:
         numbers = ", ".join(str(r.line) for r in report.unmatched)
         out.append("")

@@ -32,3 +32,24 @@ def write(tmp_path: Path):
 def tiny_catalog_path(write) -> Path:
     """A valid five-drug catalog file of the packaged schema."""
     return write("tiny.csv", HEADER + TINY_ROWS)
+
+
+@pytest.fixture
+def sample_report():
+    """One Report exercising every section: labeled, cytotoxic, history, possible and unmatched lines."""
+    from medcheck.models import Drug, Finding, LineResult, Report
+
+    cloz = Drug("clozapine", "antipsychotic", "labeled", note="ANC monitoring.", sources=("seed:x",))
+    cyclo = Drug("cyclophosphamide", "alkylating agent", "cytotoxic", sources=("label",))
+    mmz = Drug("methimazole", "antithyroid", "frequent", sources=("PMID:1",))
+    return Report(
+        results=(
+            LineResult(1, "cloZAPine 100 mg", (Finding(cloz, "cloZAPine", "clozapine", 100.0, "exact"),)),
+            LineResult(2, "metformin 500 mg"),
+            LineResult(3, "cyclofosfamide", (Finding(cyclo, "cyclofosfamide", "cyclophosphamide", 90.0, "likely"),)),
+            LineResult(4, "Hx agranulocytosis on methimazole",
+                       (Finding(mmz, "methimazole", "methimazole", 100.0, "exact", "history"),)),
+            LineResult(6, "metimazol", (Finding(mmz, "metimazol", "methimazole", 90.0, "possible"),)),
+        ),
+        catalog_version="abc123",
+    )

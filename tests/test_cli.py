@@ -87,3 +87,53 @@ def test_python_dash_m(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )
     assert "propylthiouracil" in out.stdout
+
+
+# --- medcheck check --------------------------------------------------------------------------
+
+def test_check_file_flags_and_exits_1(write):
+    meds = write("meds.txt", "cloZAPine 100 mg\nmetformin 500 mg\n")
+    result = run("check", str(meds), "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # stdout holds only the report
+    assert [m["drug"] for r in doc["results"] for m in r["matches"]] == ["clozapine"]
+    assert result.stderr.strip() == "medcheck: 2 lines checked; 1 flagged, 0 possible, 1 not matched."
+
+
+def test_check_stdin_nothing_flagged_exits_0():
+    result = CliRunner().invoke(cli, ["check"], input="metformin 500 mg\nlisinopril\n")
+    assert result.exit_code == 0
+    assert "No drug known to cause neutropenia" in result.stdout
+
+
+def test_check_strict_counts_possible_and_unmatched():
+    assert CliRunner().invoke(cli, ["check", "-"], input="metformin\n").exit_code == 0
+    assert CliRunner().invoke(cli, ["check", "--strict", "-"], input="metformin\n").exit_code == 1
+
+
+def test_check_missing_file_exits_2():
+    result = run("check", "no-such-file.txt", ok=False)
+    assert result.exit_code == 2
+    assert "no-such-file.txt" in result.stderr and "Traceback" not in result.output
+
+
+def test_check_bad_drug_list_exits_2(write):
+    bad = write("bad.csv", "drug,evidence\nx,labeled\n")
+    result = CliRunner().invoke(cli, ["check", "--drug-list", str(bad), "-"], input="clozapine\n")
+    assert result.exit_code == 2
+    assert "bad.csv, line 1: missing column(s)" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "markdown"])
+def test_check_every_format(fmt):
+    result = CliRunner().invoke(cli, ["check", "--format", fmt], input="clozapine\n")
+    assert result.exit_code == 1
+    assert "clozapine" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour when stdout is not a terminal
+
+
+def test_check_text_never_says_stop_taking():
+    result = CliRunner().invoke(cli, ["check"], input="clozapine\nAllergies: penicillin\nD/C'd carbamazepine\n")
+    lowered = result.stdout.lower()
+    assert "stop taking" not in lowered and "discontinue" not in lowered
+    assert "talk to the prescriber" in lowered

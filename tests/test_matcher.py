@@ -1,0 +1,221 @@
+"""The matching engine: exact and fuzzy spans, the guard, context, and accuracy measured on labelled data."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from medcheck import check_lines, check_text, load_catalog
+from medcheck.matcher import Matcher, context_of, matcher_for, max_edits
+
+DATA = Path(__file__).parent / "data"
+
+
+def drugs_in(line: str, confident: bool = False) -> set[str]:
+    findings = check_lines([line]).results[0].findings
+    return {f.drug.name for f in findings if not confident or f.confidence != "possible"}
+
+
+@pytest.mark.parametrize(
+    "line, drug",
+    [
+        ("CLOZAPINE 200 MG TAB - TAKE 1 AND 1/2 TABLETS AT BEDTIME", "clozapine"),
+        ("vancomycin 1.25 g IV q12h", "vancomycin"),
+        ("Vancomycin Hydrochloride 125 MG Oral Capsule", "vancomycin"),
+        ("quinidine gluconate ER", "quinidine"),
+        ("[Tegretol]", "carbamazepine"),
+        ("Carbamazepine[Tegretol]", "carbamazepine"),
+        ("cloZAPine 25 mg", "clozapine"),
+        ("valGANciclovir 450 mg", "valganciclovir"),
+        ("PTU 50 mg tid", "propylthiouracil"),
+        ("TMP-SMX DS 1 tab bid", "sulfamethoxazole-trimethoprim"),
+        ("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet", "sulfamethoxazole-trimethoprim"),
+        ("Bactrim DS", "sulfamethoxazole-trimethoprim"),
+        ("sulphasalazine 500 mg", "sulfasalazine"),
+        ("\uff23\uff4c\uff4f\uff5a\uff41\uff50\uff49\uff4e\uff45\u00a0100 mg", "clozapine"),
+        ("Penicillin G Potassium 5000000 UNT Injection", "penicillin g"),
+        ("Bicillin L-A 1.2 million units IM", "penicillin g"),
+        ("\u2022 Tapazole 10mg", "methimazole"),
+    ],
+)
+def test_reads_real_lines(line, drug):
+    assert drugs_in(line, confident=True) == {drug}
+
+
+@pytest.mark.parametrize(
+    "line, drug",
+    [
+        ("clozapne 100mg", "clozapine"),
+        ("quinidin 200 mg", "quinidine"),
+        ("valgancyclovir", "valganciclovir"),
+        ("tegratol 200", "carbamazepine"),  # fuzz.ratio 87.5, the same as quinine/quinidine: the guard decides
+        ("carbamazapine", "carbamazepine"),
+        ("metotrexate 15 mg weekly", "methotrexate"),
+        ("Bicilin LA", "penicillin g"),
+        ("vancomicin 1 g", "vancomycin"),
+    ],
+)
+def test_misspellings_are_likely_matches(line, drug):
+    assert drugs_in(line, confident=True) == {drug}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "clonazePAM 0.5 mg", "Klonopin 1 mg", "quinine sulfate 324 mg", "valacyclovir 1 g", "Valtrex 500",
+        "OXcarbazepine 300 mg", "Trileptal 600 mg", "metronidazole 500 mg", "metolazone 5 mg", "Toradol 10 mg",
+        "Penicillin V Potassium 250 MG Oral Tablet", "chlorproPAMIDE 250 mg", "QUEtiapine 50 mg",
+    ],
+)
+def test_look_alikes_are_never_reported(line):
+    assert drugs_in(line) == set()
+
+
+def test_a_tie_with_a_real_drug_is_only_possible():
+    """'valcite' is one edit from both Valcyte and calcite (calcium carbonate): shown, but not flagged."""
+    findings = check_text("valcite 450 mg").results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [("valganciclovir", "possible")]
+
+
+def test_several_drugs_on_a_line_each_once():
+    result = check_text("Clozapine 100 mg; metformin 500 mg; clozapine (Clozaril) 25 mg; PTU").results[0]
+    assert [f.drug.name for f in result.findings] == ["clozapine", "propylthiouracil"]
+
+
+def test_finding_fields():
+    finding = check_text("1. cloZAPine 100 mg PO qhs").results[0].findings[0]
+    assert (finding.matched_text, finding.matched_name, finding.score, finding.confidence) == (
+        "cloZAPine", "clozapine", 100.0, "exact",
+    )
+    assert "prescriber" in finding.advice and "stop" in finding.advice.lower()
+    assert "do not stop" in finding.advice.lower()
+
+
+def test_short_words_are_never_fuzzy():
+    assert max_edits(4) == 0
+    assert drugs_in("PTX 100") == set()  # three letters: exact abbreviations only
+
+
+@pytest.mark.parametrize(
+    "line, context",
+    [
+        ("Allergies: penicillin G (rash)", "allergy"),
+        ("carbamazepine - allergy: hives", "allergy"),
+        ("D/C'd carbamazepine 2022", "history"),
+        ("Hx agranulocytosis on methimazole", "history"),
+        ("previously on clozapine, stopped 2019", "history"),
+        ("clozapine 100 mg nightly", "current"),
+    ],
+)
+def test_context(line, context):
+    findings = check_text(line).results[0].findings
+    assert findings and findings[0].context == context
+
+
+def test_plain_penicillin_is_only_possible():
+    finding = check_text("Allergies: penicillin (rash)").results[0].findings[0]
+    assert (finding.drug.name, finding.confidence, finding.context) == ("penicillin g", "possible", "allergy")
+
+
+def test_context_words():
+    assert context_of("NKDA") == "allergy"
+    assert context_of("ticlopidine") == "current"
+
+
+def test_results_keep_line_numbers_and_skip_blank_lines():
+    report = check_text("clozapine\n\n  \nmetformin\n")
+    assert [(r.line, r.input) for r in report.results] == [(1, "clozapine"), (4, "metformin")]
+    assert len(report.flagged) == 1 and len(report.unmatched) == 1
+
+
+def test_a_line_does_not_depend_on_the_others():
+    lines = ["clozapne", "clonazepam", "Tegretol", "Allergies: penicillin", "metformin"]
+    together = check_lines(lines).results
+    alone = [check_lines([line]).results[0] for line in lines]
+    assert [r.findings for r in together] == [r.findings for r in alone]
+
+
+def test_matcher_is_built_once_per_catalog():
+    catalog = load_catalog()
+    assert load_catalog() is catalog
+    assert matcher_for(catalog) is matcher_for(catalog)
+    assert isinstance(matcher_for(catalog), Matcher)
+
+
+def test_user_catalog(tiny_catalog_path):
+    report = check_text("Clozaril 25 mg\ncarbamazepine", load_catalog(tiny_catalog_path))
+    assert [f.drug.name for r in report.results for f in r.findings] == ["clozapine"]
+
+
+# --- Synthea export: real RxNorm-style strings ----------------------------------------------
+
+def synthea_descriptions() -> list[str]:
+    with open(DATA / "synthea_medications_slice.csv", encoding="utf-8", newline="") as f:
+        return [row["DESCRIPTION"] for row in csv.DictReader(f)]
+
+
+def test_synthea_strings():
+    report = check_lines(synthea_descriptions())
+    found = {r.input: {(f.drug.name, f.confidence) for f in r.findings} for r in report.results}
+    assert found["vancomycin 1000 MG Injection"] == {("vancomycin", "exact")}
+    assert found["Carbamazepine[Tegretol]"] == {("carbamazepine", "exact")}
+    assert found["Penicillin G 375 MG/ML Injectable Solution"] == {("penicillin g", "exact")}
+    assert found["clonazePAM 0.25 MG Oral Tablet"] == set()
+    assert found["Penicillin V Potassium 250 MG Oral Tablet"] == set()
+    for everyday in ["Acetaminophen 325 MG Oral Tablet", "lisinopril 10 MG Oral Tablet", "Atorvastatin 80 MG Oral Tablet",
+                     "Amoxicillin 500 MG Oral Tablet", "Aspirin 81 MG Oral Tablet", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet"]:
+        assert found[everyday] == set(), everyday
+    assert not any(conf == "possible" for fs in found.values() for _, conf in fs)
+
+
+# --- accuracy on the labelled corpus ---------------------------------------------------------
+
+def test_accuracy_on_labelled_lines():
+    """Recall >= 99% over drug mentions; no look-alike or negative line reported at exact or likely."""
+    with open(DATA / "labelled_lines.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 400
+    report = check_lines([r["line"] for r in rows])
+    assert len(report.results) == len(rows)  # every labelled line is non-empty
+    stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    problems: list[str] = []
+    for row, result in zip(rows, report.results):
+        cat = row["category"]
+        expected = {d for d in row["expected"].split(";") if d}
+        found_any = {f.drug.name for f in result.findings}
+        found_sure = {f.drug.name for f in result.findings if f.confidence != "possible"}
+        s = stats[cat]
+        s["lines"] += 1
+        s["expected"] += len(expected)
+        s["found"] += len(expected & found_any)
+        s["found_sure"] += len(expected & found_sure)
+        wrong = found_sure - expected
+        s["false"] += len(wrong)
+        for d in expected - found_any:
+            problems.append(f"missed {d!r} in {row['line']!r} ({cat})")
+        for d in wrong:
+            problems.append(f"wrongly reported {d!r} in {row['line']!r} ({cat})")
+        if expected and expected <= found_any and row["context"]:
+            contexts = {f.context for f in result.findings if f.drug.name in expected}
+            if contexts != {row["context"]}:
+                s["context_wrong"] += 1
+                problems.append(f"context {contexts} not {row['context']!r} in {row['line']!r}")
+    total_expected = sum(s["expected"] for s in stats.values())
+    total_found = sum(s["found"] for s in stats.values())
+    recall = total_found / total_expected
+    false_on_negatives = stats["lookalike"]["false"] + stats["negative"]["false"]
+    context_wrong = sum(s["context_wrong"] for s in stats.values())
+    table = "\n".join(
+        f"{cat:14s} lines {s['lines']:4d}  expected {s['expected']:4d}  found {s['found']:4d}  "
+        f"likely+ {s['found_sure']:4d}  false {s['false']:3d}  context wrong {s['context_wrong']:3d}"
+        for cat, s in sorted(stats.items())
+    )
+    print(f"\nrecall {recall:.4f}\n{table}")
+    detail = f"recall {recall:.4f}\n{table}\n" + "\n".join(problems[:60])
+    assert recall >= 0.99, detail
+    assert false_on_negatives == 0, detail
+    assert sum(s["false"] for s in stats.values()) == 0, detail
+    assert context_wrong <= 0.02 * sum(s["lines"] for s in stats.values()), detail

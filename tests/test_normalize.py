@@ -1,0 +1,50 @@
+"""normalize: Unicode, case, doses, units, routes, forms, frequencies and salts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medcheck.normalize import normalize, tokenize
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Penicillin V Potassium 250 MG Oral Tablet", "penicillin v"),
+        ("Penicillin G Potassium 5000000 UNT Injection", "penicillin g"),
+        ("CLOZAPINE 200 MG TAB - TAKE 1 AND 1/2 TABLETS AT BEDTIME", "clozapine"),
+        ("vancomycin 1.25 g IV q12h", "vancomycin"),
+        ("Vancomycin Hydrochloride 125 MG Oral Capsule", "vancomycin"),
+        ("quinidine gluconate ER", "quinidine"),
+        ("Carbamazepine[Tegretol]", "carbamazepine tegretol"),
+        ("cloZAPine", "clozapine"),
+        ("\uff23\uff4c\uff4f\uff5a\uff41\uff50\uff49\uff4e\uff45\u00a0100\u00a0mg", "clozapine"),  # full-width, NBSP
+        ("sulfam\u00e9thoxazole", "sulfamethoxazole"),
+        ("clo\x07zapine", "clo zapine"),  # a control character separates words; it is not deleted
+        ("TMP-SMX DS bid", "tmp smx"),
+        ("5-FU 500 mg/m2", "5-fu"),
+        ("etoposide (VP-16) 100 mg", "etoposide vp-16"),
+        ("1. \u2022 co-trimoxazole 960mg bd", "co trimoxazole"),
+        ("potassium chloride 20 meq", "potassium"),  # a leading salt word is the drug itself
+        ("", ""),
+        ("100 mg", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_token_offsets_point_into_the_original():
+    text = "1. Ｃｌｏｚａｐｉｎｅ 100mg [Clozaril]"
+    for token in tokenize(text):
+        assert normalize(text[token.start : token.end]) == token.text
+
+
+def test_naughty_strings_never_raise_and_normalising_is_idempotent():
+    for line in (DATA / "blns.txt").read_text(encoding="utf-8").splitlines():
+        once = normalize(line)
+        assert normalize(once) == once, line

@@ -26,6 +26,20 @@ HISTORY = re.compile(
 )
 
 
+_SOUNDS = (
+    (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"ck"), "k"), (re.compile(r"qu"), "kw"),
+    (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"c"), "k"), (re.compile(r"x"), "ks"), (re.compile(r"y"), "i"),
+    (re.compile(r"z"), "s"), (re.compile(r"ae|oe"), "e"), (re.compile(r"(.)\1+"), r"\1"),
+)
+
+
+def sound_key(text: str) -> str:
+    """A spelling-independent key: ph/f, c/k/s, y/i, z/s and doubled letters read alike ("fenytoin" = "phenytoin")."""
+    for pattern, repl in _SOUNDS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def max_edits(length: int) -> int:
     """How many edits (OSA distance) a span of this many characters may be from a catalog name."""
     if length < MIN_FUZZY_LENGTH:
@@ -71,6 +85,15 @@ class Matcher:
             k: tuple(sorted(v)) for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
         }
         self._by_name = {d.name: d for d in catalog.drugs}
+        sounds: dict[str, set[str]] = {}
+        for name in self._choices:
+            sounds.setdefault(sound_key(name), set()).add(name)
+        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing.
+        guard_sounds = {sound_key(g) for g in self._guard}
+        self._sounds = {
+            k: next(iter(v)) for k, v in sounds.items()
+            if len({catalog.names[n].name for n in v}) == 1 and k not in guard_sounds
+        }
 
     def match(self, text: str) -> tuple[Finding, ...]:
         """The catalog drugs named in one line, each once, strongest match first."""
@@ -154,6 +177,9 @@ class Matcher:
         limit = max_edits(len(span.replace(" ", "")))
         if limit == 0:
             return None
+        heard = self._sounds.get(sound_key(span))
+        if heard is not None and span not in self.catalog.guard:
+            return heard, fuzz.ratio(span, heard), "likely"
         candidates = process.extract(span, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if not candidates:
             return None

@@ -75,9 +75,18 @@ def test_look_alikes_are_never_reported(line):
 
 
 def test_a_tie_with_a_real_drug_is_only_possible():
-    """'valcite' is one edit from both Valcyte and calcite (calcium carbonate): shown, but not flagged."""
-    findings = check_text("valcite 450 mg").results[0].findings
+    """'calcyte' is one edit from both Valcyte and calcite (calcium carbonate): shown, but not flagged."""
+    findings = check_text("calcyte 450 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("valganciclovir", "possible")]
+
+
+@pytest.mark.parametrize(
+    "line, drug",
+    [("fenytoin 100 mg", "phenytoin"), ("sulfasalasine", "sulfasalazine"), ("cyklofosfamide", "cyclophosphamide"),
+     ("valcite 450 mg", "valganciclovir"), ("kwinidine", "quinidine")],
+)
+def test_sound_alike_spellings(line, drug):
+    assert drugs_in(line, confident=True) == {drug}
 
 
 def test_several_drugs_on_a_line_each_once():

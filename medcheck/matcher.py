@@ -19,10 +19,11 @@ MAX_FUZZY_SPAN = 3
 MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
 
 # A line that records an allergy or a past medicine is reported with that context, not as current use.
-ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|adverse reaction|reaction to|nkda)\b")
+ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda)\b")
 HISTORY = re.compile(
-    r"\b(hx|h/o|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|d/c'?d|dc'?d|"
-    r"d/c|was on|no longer|(neutropenia|agranulocytosis|low neutrophils?) (on|from|with|due to|after))\b"
+    r"\b(hx|h/o|pmh|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|completed|"
+    r"finished|d/c'?d|dc'?d|d/c|was on|no longer|rechallenge\w*|"
+    r"(neutropenia|agranulocytosis|low neutrophils?) (on|from|with|due to|after|secondary to))\b"
 )
 
 

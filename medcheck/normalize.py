@@ -33,11 +33,13 @@ SALTS = frozenset(
     lithium mesylate mesilate dimesylate maleate fumarate succinate tartrate bitartrate citrate acetate sulfate
     sulphate bisulfate phosphate gluconate lactate lactobionate besylate besilate tosylate bromide chloride
     iodide nitrate hyclate monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous hydrate
-    tromethamine trometamol benzathine procaine salt""".split()
+    tromethamine trometamol benzathine procaine salt lysine arginine meglumine dimeglumine olamine pamoate embonate
+    palmitate decanoate enanthate stearate estolate ethylsuccinate napsylate edisylate isethionate xinafoate""".split()
 )
 
 # Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
 _TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -62,7 +64,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
             piece = " "
         else:
-            piece = unicodedata.normalize("NFKC", ch).casefold()
+            piece = unicodedata.normalize("NFKC", ch).casefold().translate(_DASHES)
             piece = "".join(
                 c for c in unicodedata.normalize("NFKD", piece) if not unicodedata.combining(c)
             )

@@ -20,7 +20,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -198,32 +198,26 @@ def build(unii_text: str, drug_list_text: str) -> tuple[list[tuple[str, str, str
         else:
             counts["combination brands shared by two catalog drugs (left out)"] += 1
 
+    def plain_names(unii: str, max_words: int) -> Iterator[tuple[Entry, str, str]]:
+        """(entry, name without tags, normalised name) for a substance's usable non-combination names."""
+        for e in by_unii[unii]:
+            if e.type not in NAME_TYPES:
+                continue
+            bare, _ = strip_tags(e.name)
+            norm = None if COMPONENT.match(bare) else usable(bare, max_words)
+            if norm is not None:
+                yield e, bare, norm
+
     for unii in sorted(unii_drugs):
         for drug in unii_drugs[unii]:
-            if drug in combination:
-                continue
-            for e in by_unii[unii]:
-                if e.type not in NAME_TYPES:
-                    continue
-                bare, _ = strip_tags(e.name)
-                if COMPONENT.match(bare):
-                    continue
-                norm = usable(bare, MAX_NAME_WORDS)
-                if norm is not None:
+            if drug not in combination:
+                for e, bare, norm in plain_names(unii, MAX_NAME_WORDS):
                     add(drug, unii, e.type, bare, norm)
 
     catalog_norms = set(claimed)
     guard = set(combo_guard)
     for unii in medicines - set(unii_drugs):
-        for e in by_unii[unii]:
-            if e.type not in NAME_TYPES:
-                continue
-            bare, _ = strip_tags(e.name)
-            if COMPONENT.match(bare):
-                continue
-            norm = usable(bare, MAX_GUARD_WORDS)
-            if norm is not None:
-                guard.add(norm)
+        guard.update(norm for _, _, norm in plain_names(unii, MAX_GUARD_WORDS))
     # A derived name that is only the first words of its drug's canonical name ("PENICILLIN SODIUM"
     # -> "penicillin", under penicillin G) is ambiguous when another real drug shares those words
     # ("penicillin v"): leave it out, so the matcher can call it a possible match instead.

@@ -114,3 +114,55 @@ def check(source: TextIO, fmt: str, strict: bool, drug_list: Path | None) -> Non
     click.echo(output)  # click drops the colour codes when stdout is not a terminal
     click.echo(summary_line(report), err=True)
     raise SystemExit(exit_code_for(report, strict))
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Output file (.csv, .tsv, .parquet); CSV on stdout when absent.")
+@click.option("--column", default=None, help="The medication column (default: DESCRIPTION, medication, drug_name, ...).")
+@click.option("--id-column", default=None, help="A patient id column, to count distinct patients per drug.")
+@click.option("--summary", "show_summary", is_flag=True, help="Print counts by drug and class to stderr.")
+@click.option("--summary-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the counts to this .json or .md file.")
+@drug_list_option
+@reports_errors
+def batch(
+    input_path: Path, output: Path | None, column: str | None, id_column: str | None, show_summary: bool,
+    summary_file: Path | None, drug_list: Path | None,
+) -> None:
+    """Check every row of an EHR export (CSV, TSV, .csv.gz, Parquet) and write it back with medcheck_* columns.
+
+    Every input row and column is kept unchanged and in order. Exit codes: 0 nothing flagged,
+    1 something flagged, 2 the check could not run.
+
+    Example:
+
+        medcheck batch medications.csv -o flagged.csv --summary
+    """
+    import json
+
+    from .batch import Progress, render_summary_markdown, render_summary_text, run_batch
+
+    catalog = catalog_for(drug_list)
+    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    source = None if str(input_path) == "-" else input_path
+    summary = run_batch(
+        source, output, column=column, id_column=id_column, catalog=catalog,
+        stdout=sys.stdout.buffer if output is None else None, progress=progress,
+    )
+    if progress is not None:
+        progress.done()
+    for note in summary.notes:
+        click.echo(f"medcheck: {note}", err=True)
+    if show_summary:
+        click.echo(render_summary_text(summary), err=True)
+    if summary_file is not None:
+        text = (render_summary_markdown(summary) if summary_file.suffix.lower() == ".md"
+                else json.dumps(summary.as_dict(), indent=2) + "\n")
+        try:
+            summary_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageFailure(f"{summary_file}: cannot write the summary ({exc.strerror or exc})") from None
+    click.echo(f"medcheck: {summary.rows:,} rows checked; {summary.flagged_rows:,} flagged.", err=True)
+    raise SystemExit(1 if summary.flagged_rows else 0)

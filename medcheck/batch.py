@@ -148,6 +148,7 @@ class Source:
     delimiter: str = ","
     gzip: bool = False
     note: str = ""
+    exact: bool = False  # a carriage return inside a quoted value: read with Python's csv, which keeps it
 
 
 def _name(path: Path | None) -> str:
@@ -184,37 +185,54 @@ def _open_bytes(path: Path, gz: bool) -> IO[bytes]:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def detect_encoding(path: Path, gz: bool) -> tuple[str, str]:
-    """(encoding, note): UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 or latin-1."""
+def _cr_in_quotes(block: bytes, inside: bool) -> tuple[bool, bool]:
+    """(a CR falls inside a quoted value, quote state at the end) for one block of ASCII-compatible bytes."""
+    import numpy as np
+
+    data = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.cumsum(data == 34) + int(inside)
+    crs = np.flatnonzero(data == 13)
+    return bool((quotes[crs] % 2 == 1).any()) if len(crs) else False, bool(quotes[-1] % 2) if len(data) else inside
+
+
+def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
+    """(encoding, note, CR inside a quoted value): UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 or latin-1."""
+    cr = inside = False
     with _open_bytes(path, gz) as f:
         try:
             head = f.read(4)
             if head.startswith(codecs.BOM_UTF8):
                 encoding = "utf-8-sig"
             elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return "utf-16", ""
+                return "utf-16", "", True
             else:
                 encoding = "utf-8"
             decoder = codecs.getincrementaldecoder("utf-8")()
             data = head[3:] if encoding == "utf-8-sig" else head
             while True:
                 decoder.decode(data)
+                if not cr:
+                    found, inside = _cr_in_quotes(data, inside)
+                    cr = cr or found
                 data = f.read(BLOCK)
                 if not data:
                     decoder.decode(b"", final=True)
-                    return encoding, ""
+                    return encoding, "", cr
         except UnicodeDecodeError:
             pass
         except (OSError, EOFError) as exc:
             raise InputError(f"{path}: cannot be read ({exc})") from None
+    cr = inside = False
     with _open_bytes(path, gz) as f:
+        decoder = codecs.getincrementaldecoder("cp1252")()
         try:
-            decoder = codecs.getincrementaldecoder("cp1252")()
             while data := f.read(BLOCK):
                 decoder.decode(data)
-            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)"
+                found, inside = _cr_in_quotes(data, inside)
+                cr = cr or found
+            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", cr
         except UnicodeDecodeError:
-            return "latin-1", f"{path} is not UTF-8; read it as Latin-1"
+            return "latin-1", f"{path} is not UTF-8; read it as Latin-1", True
 
 
 def sniff_delimiter(path: Path, gz: bool, encoding: str) -> str:
@@ -236,10 +254,10 @@ def source_for(path: Path | None) -> Source:
         raise InputError(f"{path}: file not found")
     if fmt == "parquet":
         return Source(path, "parquet", gzip=gz)
-    encoding, note = detect_encoding(path, gz)
+    encoding, note, exact = detect_encoding(path, gz)
     if delimiter is None:
         delimiter = sniff_delimiter(path, gz, encoding)
-    return Source(path, "csv", encoding, delimiter, gz, note)
+    return Source(path, "csv", encoding, delimiter, gz, note, exact)
 
 
 def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
@@ -262,6 +280,9 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     else:
         stream = pa.input_stream(str(source.path), compression="gzip" if source.gzip else None)
     header = _csv_header(source)
+    schema = pa.schema([pa.field(h, pa.string()) for h in header])
+    if source.exact:
+        return schema, _python_batches(source, schema)
     try:
         reader = pacsv.open_csv(
             stream,
@@ -280,7 +301,6 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         )
     except pa.ArrowInvalid as exc:
         raise InputError(f"{name}: {_arrow_message(exc)}") from None
-    schema = pa.schema([pa.field(h, pa.string()) for h in header])
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
@@ -290,6 +310,38 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
             raise InputError(f"{name}: {_arrow_message(exc)}") from None
 
     return schema, batches()
+
+
+def _python_batches(source: Source, schema: pa.Schema, size: int = 65536) -> Iterator[pa.RecordBatch]:
+    """Read with Python's csv module: slower, but keeps a CR inside a quoted value, which pyarrow drops."""
+    import gzip
+    import io
+
+    import pyarrow as pa
+
+    width = len(schema)
+    raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")  # type: ignore[arg-type]
+    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text:
+        reader = csv.reader(text, delimiter=source.delimiter)
+        next(reader, None)
+        rows: list[list[str]] = []
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != width:
+                    raise InputError(
+                        f"{_name(source.path)}, line {reader.line_num}: expected {width} fields, found {len(row)}; "
+                        "fix the row, or check the delimiter and quoting"
+                    )
+                rows.append(row)
+                if len(rows) == size:
+                    yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in zip(*rows)], schema=schema)
+                    rows = []
+        except csv.Error as exc:
+            raise InputError(f"{_name(source.path)}, line {reader.line_num}: {exc}") from None
+        if rows:
+            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in zip(*rows)], schema=schema)
 
 
 def _arrow_message(exc: Exception) -> str:

@@ -1,0 +1,218 @@
+"""medcheck batch and check_frame: every row and value kept, encodings, delimiters, formats, errors."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from medcheck.batch import OUTPUT_COLUMNS, check_frame, run_batch
+from medcheck.cli import cli
+from medcheck.errors import InputError
+
+DATA = Path(__file__).parent / "data"
+SPECTRUM = DATA / "csv-spectrum"
+
+
+def read_rows(path: Path, encoding: str = "utf-8") -> list[list[str]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["batch", *args])
+
+
+def test_synthea_export_round_trips_and_flags(tmp_path):
+    src = DATA / "synthea_medications.csv.gz"
+    out = tmp_path / "flagged.csv"
+    result = invoke(str(src), "-o", str(out), "--summary", "--id-column", "PATIENT")
+    assert result.exit_code == 1, result.output
+    original, flagged = read_rows(src), read_rows(out)
+    assert len(original) == len(flagged) == 17_226
+    assert flagged[0] == original[0] + list(OUTPUT_COLUMNS)
+    assert all(row[: len(o)] == o for o, row in zip(original, flagged))
+    by_desc = {row[6]: row[-5:] for row in flagged[1:]}
+    assert by_desc["vancomycin 1000 MG Injection"][:2] == ["true", "vancomycin"]
+    assert by_desc["Carbamazepine[Tegretol]"][:2] == ["true", "carbamazepine"]
+    assert by_desc["Penicillin G 375 MG/ML Injectable Solution"][:2] == ["true", "penicillin g"]
+    assert by_desc["clonazePAM 0.25 MG Oral Tablet"] == ["false", "", "", "", ""]
+    assert by_desc["Penicillin V Potassium 250 MG Oral Tablet"] == ["false", "", "", "", ""]
+    assert "17,225 rows checked" in result.stderr and "vancomycin: 31 (31)" in result.stderr
+
+
+SPECTRUM_FILES = sorted(p.name for p in (SPECTRUM / "csvs").glob("*.csv"))
+
+
+@pytest.mark.parametrize("name", SPECTRUM_FILES)
+def test_csv_spectrum_values_unchanged(tmp_path, name):
+    src = SPECTRUM / "csvs" / name
+    with open(src, encoding="utf-8", newline="") as f:
+        expected = list(csv.DictReader(f))  # Python's csv module is the reference parse
+    out = tmp_path / "out.csv"
+    first = next(csv.reader(open(src, encoding="utf-8", newline="")))
+    result = invoke(str(src), "-o", str(out), "--column", first[0])
+    assert result.exit_code in (0, 1), result.output
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [{k: v for k, v in r.items() if not k.startswith("medcheck_")} for r in rows] == expected
+
+
+# location_coordinates.json names another phone number than its CSV; newlines_crlf.json turns the CRLF inside
+# a quoted value into LF, where medcheck keeps the value as written.
+JSON_MISMATCHES = {"location_coordinates.csv", "newlines_crlf.csv"}
+
+
+@pytest.mark.parametrize("name", [n for n in SPECTRUM_FILES if n not in JSON_MISMATCHES])
+def test_csv_spectrum_reference_parse_matches_its_json(name):
+    """The corpus's expected parses agree with the reference parse used above."""
+    expected = json.loads((SPECTRUM / "json" / name.replace(".csv", ".json")).read_text(encoding="utf-8"))
+    with open(SPECTRUM / "csvs" / name, encoding="utf-8", newline="") as f:
+        assert list(csv.DictReader(f)) == expected
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    return path
+
+
+ROWS = [["id", "medication", "zip"], ["001", "cloZAPine 100 mg", "02134"], ["002", "", ""], ["003", "café au lait", "NA"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_encodings(tmp_path, encoding):
+    src = write_csv(tmp_path / "in.csv", ROWS, encoding=encoding)
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    rows = read_rows(out)  # output is always UTF-8
+    assert [r[:3] for r in rows] == ROWS
+    assert rows[1][3:5] == ["true", "clozapine"]
+    assert ("not UTF-8" in result.stderr) == (encoding == "cp1252")
+
+
+@pytest.mark.parametrize("delimiter, suffix", [(",", ".csv"), (";", ".csv"), ("\t", ".tsv"), ("|", ".txt"), ("\t", ".txt")])
+def test_delimiters(tmp_path, delimiter, suffix):
+    src = write_csv(tmp_path / f"in{suffix}", ROWS, delimiter=delimiter)
+    out = tmp_path / "out.csv"
+    assert invoke(str(src), "-o", str(out)).exit_code == 1
+    assert [r[:3] for r in read_rows(out)] == ROWS
+
+
+def test_values_are_never_retyped(tmp_path):
+    """Leading zeros, empty cells, 'NA', numbers and dates come back as written."""
+    src = write_csv(tmp_path / "in.csv", ROWS + [["004", "metformin", "1e5"], ["005", "x", "2024-01-02"]])
+    out = tmp_path / "out.csv"
+    invoke(str(src), "-o", str(out))
+    assert [r[:3] for r in read_rows(out)] == ROWS + [["004", "metformin", "1e5"], ["005", "x", "2024-01-02"]]
+
+
+def test_gzip_input_and_stdout(tmp_path):
+    src = tmp_path / "in.csv.gz"
+    with gzip.open(src, "wt", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(ROWS)
+    result = invoke(str(src))
+    assert result.exit_code == 1
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert [r[:3] for r in rows] == ROWS and rows[0][3:] == list(OUTPUT_COLUMNS)
+
+
+def test_parquet_round_trip(tmp_path):
+    frame = pd.DataFrame({"PATIENT": ["a", "b", "c"], "DESCRIPTION": ["Bactrim DS", None, "metformin"], "n": [1, 2, 3]})
+    src = tmp_path / "in.parquet"
+    frame.to_parquet(src)
+    out = tmp_path / "out.parquet"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    back = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(back[frame.columns], frame)
+    assert back["medcheck_drugs"].tolist() == ["sulfamethoxazole-trimethoprim", "", ""]
+    assert back["medcheck_flag"].tolist() == ["true", "false", "false"]
+
+
+def test_refuses_to_write_over_the_input(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    before = src.read_bytes()
+    result = invoke(str(src), "-o", str(src))
+    assert result.exit_code == 2
+    assert "is the input file" in result.stderr
+    assert src.read_bytes() == before
+
+
+def test_missing_column_lists_columns(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["a", "b"], ["1", "2"]])
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "columns: a, b" in message and "--column" in message
+    assert not out.exists() and not list(tmp_path.glob(".out.csv.*"))
+    assert invoke(str(src), "--column", "nope").exit_code == 2
+
+
+def test_no_partial_output_on_failure(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,medication\n1,clozapine\n2,metformin,extra field\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "Expected 2 columns, got 3" in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_missing_output_folder(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    result = invoke(str(src), "-o", str(tmp_path / "nowhere" / "out.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_exit_0_when_nothing_flagged(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["medication"], ["metformin"], ["lisinopril"]])
+    assert invoke(str(src), "-o", str(tmp_path / "out.csv")).exit_code == 0
+
+
+def test_summary_file(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["pid", "drug"], ["p1", "clozapine"], ["p1", "Clozaril"], ["p2", "PTU"]])
+    summary = tmp_path / "summary.json"
+    invoke(str(src), "-o", str(tmp_path / "o.csv"), "--id-column", "pid", "--summary-file", str(summary))
+    doc = json.loads(summary.read_text())
+    assert doc["rows"] == 3 and doc["flagged_rows"] == 3
+    assert doc["rows_by_drug"] == {"clozapine": 2, "propylthiouracil": 1}
+    assert doc["patients_by_drug"] == {"clozapine": 1, "propylthiouracil": 1}
+    md = tmp_path / "summary.md"
+    invoke(str(src), "-o", str(tmp_path / "o.csv"), "--summary-file", str(md))
+    assert "| clozapine | 2 |" in md.read_text()
+
+
+def test_check_frame_appends_columns():
+    frame = pd.DataFrame({"med": ["cloZAPine 100 mg", "metformin", None, "clozapne"], "x": ["1", "2", "3", "4"]})
+    out = check_frame(frame, "med")
+    assert list(out.columns) == ["med", "x", *OUTPUT_COLUMNS]
+    pd.testing.assert_frame_equal(out[["med", "x"]], frame)
+    assert out["medcheck_drugs"].tolist() == ["clozapine", "", "", "clozapine"]
+    assert out["medcheck_confidence"].tolist() == ["exact", "", "", "likely"]
+    assert frame.columns.tolist() == ["med", "x"]  # the input frame is not modified
+    with pytest.raises(InputError, match="no column 'nope'"):
+        check_frame(frame, "nope")
+
+
+def test_batch_matches_check_line_by_line(tmp_path):
+    """The batch columns agree with `check` on every distinct Synthea string (bulk keys lose nothing)."""
+    from medcheck import check_lines
+
+    src = DATA / "synthea_medications_slice.csv"
+    out = tmp_path / "out.csv"
+    run_batch(src, out)
+    rows = list(csv.DictReader(open(out, encoding="utf-8", newline="")))
+    report = check_lines([r["DESCRIPTION"] for r in rows])
+    for row, result in zip(rows, report.results):
+        assert row["medcheck_drugs"] == "; ".join(f.drug.name for f in result.findings), row["DESCRIPTION"]

@@ -21,8 +21,8 @@ MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a d
 # A line that records an allergy or a past medicine is reported with that context, not as current use.
 ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda)\b")
 HISTORY = re.compile(
-    r"\b(hx|h/o|pmh|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|completed|"
-    r"finished|d/c'?d|dc'?d|d/c|was on|no longer|rechallenge\w*|"
+    r"\b(hx|h/o|pmh|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|"
+    r"d/c'?d|dc'?d|d/c|was on|no longer|rechallenge\w*|"
     r"(neutropenia|agranulocytosis|low neutrophils?) (on|from|with|due to|after|secondary to))\b"
 )
 
@@ -41,6 +41,10 @@ def sound_key(text: str) -> str:
     return text
 
 
+# "Completed ganciclovir induction" is history; "venetoclax (ramp-up completed)" is current use.
+LEADING_HISTORY = re.compile(r"\W*(completed|finished)\b")
+
+
 def max_edits(length: int) -> int:
     """How many edits (OSA distance) a span of this many characters may be from a catalog name."""
     if length < MIN_FUZZY_LENGTH:
@@ -53,7 +57,7 @@ def context_of(text: str) -> str:
     folded = text.casefold()
     if ALLERGY.search(folded):
         return "allergy"
-    if HISTORY.search(folded):
+    if HISTORY.search(folded) or LEADING_HISTORY.match(folded):
         return "history"
     return "current"
 

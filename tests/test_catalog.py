@@ -245,3 +245,10 @@ def test_generated_files_are_current():
     files, _ = module.generate()
     for name, text in files.items():
         assert (ROOT / "data" / name).read_text(encoding="utf-8") == text, f"data/{name} is stale"
+
+
+def test_notes_never_tell_anyone_to_stop_a_medicine(catalog):
+    import re
+
+    for drug in catalog.drugs:
+        assert not re.search(r"\b(stop|hold|interrupt|discontinue)\b", drug.note, re.I), (drug.name, drug.note)

@@ -16,6 +16,15 @@ def check(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
     return check_lines(lines, catalog)
 
 
+def __getattr__(name: str) -> object:
+    """check_frame lives in medcheck.batch, imported on first use (pandas and pyarrow are slow to import)."""
+    if name == "check_frame":
+        from .batch import check_frame
+
+        return check_frame
+    raise AttributeError(f"module 'medcheck' has no attribute {name!r}")
+
+
 __all__ = [
     "Catalog",
     "CatalogError",
@@ -27,6 +36,7 @@ __all__ = [
     "Report",
     "__version__",
     "check",
+    "check_frame",
     "check_lines",
     "check_text",
     "load_catalog",

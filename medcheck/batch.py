@@ -104,21 +104,31 @@ def bulk_keys(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(once, pattern, rewrite)
 
 
-def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> list[pa.Array]:
-    """The five medcheck_* columns for a column of medication strings (nulls read as empty)."""
+@dataclass(frozen=True)
+class Annotated:
+    """The medcheck_* columns for one batch, and the distinct strings they came from."""
+
+    columns: list[pa.Array]
+    codes: pa.Array  # per row, the index of its distinct string
+    rows: list[tuple[str, str, str, str, str]]  # per distinct string, its five values
+
+
+def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotated:
+    """The five medcheck_* columns for a column of medication strings (nulls read as empty).
+
+    Distinct strings are found first (a hash pass in Arrow); only they are keyed and matched.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    strings = pc.fill_null(values.cast(pa.string()), "")
-    encoded = bulk_keys(strings).dictionary_encode()
-    rows = [cache.get(key) for key in encoded.dictionary.to_pylist()]
-    columns = []
-    for i in range(len(OUTPUT_COLUMNS)):
-        distinct = pa.array([r[i] for r in rows], type=pa.string())
-        columns.append(distinct.take(encoded.indices))
-    return columns
+    encoded = pc.fill_null(values.cast(pa.string()), "").dictionary_encode()
+    rows = [cache.get(key) for key in bulk_keys(encoded.dictionary).to_pylist()]
+    columns = [
+        pa.array([r[i] for r in rows], type=pa.string()).take(encoded.indices) for i in range(len(OUTPUT_COLUMNS))
+    ]
+    return Annotated(columns, encoded.indices, rows)
 
 
 def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -> pd.DataFrame:
@@ -129,7 +139,7 @@ def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -
         raise InputError(f"no column {column!r} in the frame; columns are: {', '.join(map(str, df.columns))}")
     cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
     values = df[column].astype("object").where(df[column].notna(), "").astype(str)
-    columns = annotate(pa.array(values.tolist(), type=pa.string()), cache)
+    columns = annotate(pa.array(values.tolist(), type=pa.string()), cache).columns
     out = df.copy()
     for name, col in zip(OUTPUT_COLUMNS, columns):
         out[name] = col.to_pylist()
@@ -211,9 +221,11 @@ def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
             data = head[3:] if encoding == "utf-8-sig" else head
             while True:
                 decoder.decode(data)
-                if not cr:
+                if not cr and (b"\r" in data or inside):
                     found, inside = _cr_in_quotes(data, inside)
                     cr = cr or found
+                elif not cr:
+                    inside = (data.count(b'"') + inside) % 2 == 1
                 data = f.read(BLOCK)
                 if not data:
                     decoder.decode(b"", final=True)
@@ -407,6 +419,10 @@ def run_batch(
     """
     import pyarrow as pa
 
+    if source_path is None:  # CSV on stdin: spool it to a file, so it is read like any other
+        with _spooled_stdin() as spooled:
+            return run_batch(spooled, output, column=column, id_column=id_column, catalog=catalog,
+                             stdout=stdout, progress=progress)
     source = source_for(source_path)
     name = _name(source_path)
     if output is not None and source_path is not None and _same_file(source_path, output):
@@ -425,14 +441,30 @@ def run_batch(
         writer = _writer(target if output is not None else stdout, out_fmt, out_delim, out_schema)
         try:
             for batch in batches:
-                columns = annotate(batch.column(index), cache)
-                _tally(summary, batch, columns, id_index)
-                writer.write(pa.RecordBatch.from_arrays([*batch.columns, *columns], schema=out_schema))
+                annotated = annotate(batch.column(index), cache)
+                _tally(summary, batch, annotated, id_index)
+                writer.write(pa.RecordBatch.from_arrays([*batch.columns, *annotated.columns], schema=out_schema))
                 if progress is not None:
                     progress(batch.num_rows)
         finally:
             writer.close()
     return summary
+
+
+class _spooled_stdin:
+    """Copy standard input to a temporary .csv file, removed afterwards."""
+
+    def __enter__(self) -> Path:
+        import shutil
+
+        fd, tmp = tempfile.mkstemp(prefix="medcheck-stdin-", suffix=".csv")
+        with os.fdopen(fd, "wb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f, BLOCK)
+        self.path = Path(tmp)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -497,27 +529,37 @@ class _writer:
         self._w.close()
 
 
-def _tally(summary: Summary, batch: pa.RecordBatch, columns: list[pa.Array], id_index: int | None) -> None:
+def _tally(summary: Summary, batch: pa.RecordBatch, annotated: Annotated, id_index: int | None) -> None:
+    """Add one batch to the counts, working on distinct strings rather than rows."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     summary.rows += batch.num_rows
-    flags = columns[0]
-    summary.flagged_rows += pc.sum(pc.equal(flags, "true")).as_py() or 0
-    counted = pc.value_counts(pc.filter(columns[1], pc.not_equal(columns[1], "")))
-    confs = columns[3].to_pylist() if len(counted) else []
-    drugs = columns[1].to_pylist() if len(counted) else []
-    classes = columns[2].to_pylist() if len(counted) else []
-    ids = batch.column(id_index).to_pylist() if id_index is not None and len(counted) else None
-    for row, (d, c, k) in enumerate(zip(drugs, classes, confs)):
-        if not d:
+    counts = pc.value_counts(annotated.codes)
+    per_code = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+    flagged_codes = []
+    for code, n in per_code.items():
+        flag, drugs, classes, confidences, _ = annotated.rows[code]
+        if flag != "true":
             continue
-        for drug, cls, conf in zip(d.split(SEPARATOR), c.split(SEPARATOR), k.split(SEPARATOR)):
-            if conf == "possible":
-                continue
-            summary.by_drug[drug] += 1
-            summary.by_class[cls] += 1
-            if ids is not None and ids[row] not in (None, ""):
-                summary.patients[drug].add(str(ids[row]))
+        flagged_codes.append(code)
+        summary.flagged_rows += n
+        for drug, cls, conf in zip(drugs.split(SEPARATOR), classes.split(SEPARATOR), confidences.split(SEPARATOR)):
+            if conf != "possible":
+                summary.by_drug[drug] += n
+                summary.by_class[cls] += n
+    if id_index is None or not flagged_codes:
+        return
+    pairs = pa.table({"code": annotated.codes, "id": batch.column(id_index)})
+    pairs = pairs.filter(pc.is_in(pairs["code"], pa.array(flagged_codes, pairs["code"].type)))
+    unique = pairs.group_by(["code", "id"]).aggregate([])
+    for code, patient in zip(unique["code"].to_pylist(), unique["id"].to_pylist()):
+        if patient in (None, ""):
+            continue
+        _, drugs, _, confidences, _ = annotated.rows[code]
+        for drug, conf in zip(drugs.split(SEPARATOR), confidences.split(SEPARATOR)):
+            if conf != "possible":
+                summary.patients[drug].add(str(patient))
 
 
 def render_summary_text(summary: Summary) -> str:

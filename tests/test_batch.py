@@ -216,3 +216,17 @@ def test_batch_matches_check_line_by_line(tmp_path):
     report = check_lines([r["DESCRIPTION"] for r in rows])
     for row, result in zip(rows, report.results):
         assert row["medcheck_drugs"] == "; ".join(f.drug.name for f in result.findings), row["DESCRIPTION"]
+
+
+def test_csv_on_stdin():
+    data = "id,medication\n1,PTU 50 mg\n2,metformin\n"
+    result = CliRunner().invoke(cli, ["batch", "-"], input=data)
+    assert result.exit_code == 1, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[1][:4] == ["1", "PTU 50 mg", "true", "propylthiouracil"]
+
+
+def test_check_frame_is_public():
+    import medcheck
+
+    assert medcheck.check_frame is check_frame

@@ -221,10 +221,10 @@ def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
             data = head[3:] if encoding == "utf-8-sig" else head
             while True:
                 decoder.decode(data)
-                if not cr and (b"\r" in data or inside):
+                if not cr and b"\r" in data:
                     found, inside = _cr_in_quotes(data, inside)
                     cr = cr or found
-                elif not cr:
+                elif not cr:  # no CR here: only carry the quote state on to the next block
                     inside = (data.count(b'"') + inside) % 2 == 1
                 data = f.read(BLOCK)
                 if not data:

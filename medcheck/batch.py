@@ -152,7 +152,7 @@ def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -
 class Source:
     """How to read an input file: its format, text encoding and delimiter."""
 
-    path: Path | None  # None is stdin
+    path: Path
     fmt: str  # "csv" or "parquet"
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -257,10 +257,8 @@ def sniff_delimiter(path: Path, gz: bool, encoding: str) -> str:
     return best if counts[best] else ","
 
 
-def source_for(path: Path | None) -> Source:
-    """Work out how to read an input path (None for CSV on stdin)."""
-    if path is None:
-        return Source(None, "csv")
+def source_for(path: Path) -> Source:
+    """Work out how to read an input file: format, encoding, delimiter."""
     fmt, gz, delimiter = format_of(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
@@ -286,11 +284,7 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{name}: not a readable Parquet file ({exc})") from None
         return pf.schema_arrow, pf.iter_batches(batch_size=65536)
-    stream: Any
-    if source.path is None:
-        stream = pa.PythonFile(sys.stdin.buffer, mode="r")
-    else:
-        stream = pa.input_stream(str(source.path), compression="gzip" if source.gzip else None)
+    stream = pa.input_stream(str(source.path), compression="gzip" if source.gzip else None)
     header = _csv_header(source)
     schema = pa.schema([pa.field(h, pa.string()) for h in header])
     if source.exact:
@@ -364,8 +358,6 @@ def _arrow_message(exc: Exception) -> str:
 def _csv_header(source: Source) -> list[str]:
     """The header row, read with Python's csv module so that duplicate names are kept as written."""
     name = _name(source.path)
-    if source.path is None:
-        raise InputError("stdin: reading CSV from stdin needs a file; save it and pass its path")
     import gzip
     import io
 

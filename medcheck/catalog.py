@@ -213,7 +213,9 @@ def build_catalog(
     if guard:
         gpath, gtext = guard
         for line, entry in _parse_guard(gpath, gtext):
-            key = normalize(entry)
+            # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
+            # normalising those 26,000 again would be a third of the start-up time.
+            key = entry if entry.isascii() and entry.islower() else normalize(entry)
             if key in names or key in abbreviations:
                 if strict:
                     owner = (names.get(key) or abbreviations[key]).name

@@ -11,7 +11,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from . import __version__
-from .catalog import Catalog, load_catalog
+from .catalog import load_catalog
 from .errors import MedcheckError
 from .formatters import DRUG_FORMATTERS, FORMATTERS, render_text, summary_line
 from .models import Report
@@ -49,11 +49,6 @@ def drug_list_option(func: F) -> F:
     )(func)
 
 
-def catalog_for(drug_list: Path | None) -> Catalog:
-    """The packaged catalog, or the user's list when --drug-list is given."""
-    return load_catalog(drug_list)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="medcheck")
 def cli() -> None:
@@ -76,7 +71,7 @@ def drugs(query: str, fmt: str, drug_list: Path | None) -> None:
 
         medcheck drugs clozapine --format json
     """
-    catalog = catalog_for(drug_list)
+    catalog = load_catalog(drug_list)
     click.echo(DRUG_FORMATTERS[fmt](catalog.find(query)))
 
 
@@ -106,7 +101,7 @@ def check(source: TextIO, fmt: str, strict: bool, drug_list: Path | None) -> Non
     """
     from .matcher import check_lines  # keeps `medcheck drugs` and --help fast
 
-    catalog = catalog_for(drug_list)
+    catalog = load_catalog(drug_list)
     if source is sys.stdin and sys.stdin.isatty():
         click.echo("Paste the medication list, one medicine per line; end with Ctrl-D.", err=True)
     report = check_lines(source.read().splitlines(), catalog)
@@ -144,7 +139,7 @@ def batch(
 
     from .batch import Progress, render_summary_markdown, render_summary_text, run_batch
 
-    catalog = catalog_for(drug_list)
+    catalog = load_catalog(drug_list)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     source = None if str(input_path) == "-" else input_path
     summary = run_batch(

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .catalog import Catalog, load_catalog
-from .models import Drug, Finding, LineResult, Report
+from .models import CONFIDENCES, Drug, Finding, LineResult, Report
 from .normalize import Token, normalize, tokenize
 
 MAX_SPAN = 4  # catalog names have at most four normalised words
@@ -62,6 +62,9 @@ def context_of(text: str) -> str:
     return "current"
 
 
+_RANK = {c: i for i, c in enumerate(CONFIDENCES)}  # exact, likely, possible
+
+
 @dataclass(frozen=True)
 class _Hit:
     drug: Drug
@@ -109,12 +112,11 @@ class Matcher:
         hits.extend(self._fuzzy(tokens, free))
         context = context_of(text) if hits else "current"
         best: dict[str, _Hit] = {}
-        order = {"exact": 0, "likely": 1, "possible": 2}
         for hit in hits:
             old = best.get(hit.drug.name)
-            if old is None or (order[hit.confidence], -hit.score) < (order[old.confidence], -old.score):
+            if old is None or (_RANK[hit.confidence], -hit.score) < (_RANK[old.confidence], -old.score):
                 best[hit.drug.name] = hit
-        ranked = sorted(best.values(), key=lambda h: (order[h.confidence], h.start))
+        ranked = sorted(best.values(), key=lambda h: (_RANK[h.confidence], h.start))
         return tuple(
             Finding(
                 drug=h.drug,
@@ -183,7 +185,7 @@ class Matcher:
         if limit == 0:
             return None
         heard = self._sounds.get(sound_key(span))
-        if heard is not None and span not in self.catalog.guard:
+        if heard is not None:  # the exact pass already claimed every span that is a guard name
             return heard, fuzz.ratio(span, heard), "likely"
         candidates = process.extract(span, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if not candidates:

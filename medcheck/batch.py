@@ -427,10 +427,9 @@ def run_batch(
     for col in OUTPUT_COLUMNS:
         out_schema = out_schema.append(pa.field(col, pa.string()))
     summary = Summary(notes=[source.note] if source.note else [])
-    out_fmt = "csv" if output is None else format_of(output)[0]
-    out_delim = "," if output is None else (format_of(output)[2] or ",")
+    out_fmt, _, out_delim = ("csv", False, ",") if output is None else format_of(output)
     with _atomic(output) as target:
-        writer = _writer(target if output is not None else stdout, out_fmt, out_delim, out_schema)
+        writer = _writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
         try:
             for batch in batches:
                 annotated = annotate(batch.column(index), cache)

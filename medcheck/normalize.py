@@ -41,6 +41,7 @@ SALTS = frozenset(
 _TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_DOSE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
 
 class Token(NamedTuple):
@@ -76,8 +77,12 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def tokenize(text: str) -> list[Token]:
     """Split text into the words that can name a drug, dropping doses, units, routes, forms and salts."""
     folded, where = fold(text)
+    return _scan(folded, where, False, False)[0]
+
+
+def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bool) -> tuple[list[Token], bool, bool]:
+    """Tokenize folded text from a state (a number just read, a word already kept); return words and end state."""
     kept: list[Token] = []
-    after_number = False
     for m in _TOKEN.finditer(folded):
         word = m.group()
         if _NUMBER.fullmatch(word):
@@ -90,13 +95,58 @@ def tokenize(text: str) -> list[Token]:
             continue
         if "-" in word and word.split("-", 1)[1] in UNITS | NOISE:
             continue
-        if word in SALTS and kept:
+        if word in SALTS and (kept or kept_any):
             continue
         start, end = m.start(), m.end()
         if where is not None:
             start, end = where[start], where[end - 1] + 1
         kept.append(Token(word, start, end))
-    return kept
+    return kept, after_number, kept_any or bool(kept)
+
+
+# What one whitespace-free chunk of a line does to the tokenizer, from each state it can start in.
+Effect = tuple[tuple[tuple[str, ...], bool, bool], ...]
+_STATES = ((False, False), (False, True), (True, False), (True, True))
+
+
+def effect(chunk: str) -> Effect:
+    """The words a chunk yields and the state it leaves, from each starting state.
+
+    No token spans whitespace, so a line's words are its chunks' words in turn: two chunks with
+    the same effect can replace each other in any line without changing what the line normalises to.
+    """
+    folded, _ = fold(chunk)
+    out = []
+    for state in _STATES:
+        words, after_number, kept_any = _scan(folded, None, *state)
+        out.append((tuple(t.text for t in words), after_number, kept_any))
+    return tuple(out)
+
+
+SKIP, KEEP, SETS_NUMBER, CLEARS_NUMBER = 0, 1, 2, 3
+_PURE = {
+    effect(""): (SKIP, ""),  # punctuation: no words, state unchanged
+    effect("0"): (SETS_NUMBER, "0"),  # a dose amount: no words; a unit may follow
+    effect("x"): (CLEARS_NUMBER, "x"),  # a route, form or frequency: no words; a unit may not follow
+}
+
+
+def chunk_role(chunk: str) -> tuple[int, str]:
+    """(role, stand-in) for a whitespace-free chunk: the shortest text with the same effect.
+
+    SKIP chunks can be dropped; a run of SETS_NUMBER/CLEARS_NUMBER chunks acts like its last chunk,
+    and like nothing at the end of a line; KEEP chunks stand as their lowercase form when that reads alike.
+    """
+    if _DOSE.fullmatch(chunk):  # the commonest chunk, known without tokenizing (tests check it)
+        return SETS_NUMBER, "0"
+    found = effect(chunk)
+    pure = _PURE.get(found)
+    if pure is not None:
+        return pure
+    for candidate in (" ".join(found[0][0]), chunk.lower()):
+        if candidate and effect(candidate) == found:
+            return KEEP, candidate
+    return KEEP, chunk
 
 
 def normalize(text: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medcheck.normalize import normalize, tokenize
+from medcheck.normalize import CLEARS_NUMBER, KEEP, SETS_NUMBER, SKIP, chunk_role, effect, normalize, tokenize
 
 DATA = Path(__file__).parent / "data"
 
@@ -48,3 +48,40 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
     for line in (DATA / "blns.txt").read_text(encoding="utf-8").splitlines():
         once = normalize(line)
         assert normalize(once) == once, line
+
+
+@pytest.mark.parametrize(
+    "chunk, role, stand_in",
+    [
+        ("727", SETS_NUMBER, "0"),
+        ("10.92", SETS_NUMBER, "0"),
+        ("500mg", SETS_NUMBER, "0"),  # a dose glued to its unit leaves a number read, like "0"
+        ("x35", SETS_NUMBER, "0"),
+        ("q12h", CLEARS_NUMBER, "x"),
+        ("PO", CLEARS_NUMBER, "x"),
+        ("daily", CLEARS_NUMBER, "x"),
+        (",", SKIP, ""),
+        ("-", SKIP, ""),
+        ("MG", KEEP, "mg"),  # a unit only after a number; a word otherwise
+        ("Sodium", KEEP, "sodium"),  # a salt only after a kept word
+        ("ClOZApine,", KEEP, "clozapine"),
+        ("(Tegretol)", KEEP, "tegretol"),
+        ("5-FU", KEEP, "5-fu"),
+        ("b12", KEEP, "b12"),  # "b" then a number: "b" alone would leave no number read
+    ],
+)
+def test_chunk_role(chunk, role, stand_in):
+    assert chunk_role(chunk) == (role, stand_in)
+    assert effect(stand_in) == effect(chunk)
+
+
+def test_dose_shortcut_agrees_with_the_tokenizer():
+    """chunk_role answers digit chunks without tokenizing: each must really act like "0"."""
+    chunks = {"0", "1", "007", "1.5", "1,000", "1,000,000", "2.5.1", "12,5", "3,", "3.", ".5", "1..2", "1,,2"}
+    lines = (DATA / "labelled_lines.csv").read_text(encoding="utf-8").split()
+    chunks.update(c for c in lines if c[:1].isdigit())
+    for chunk in sorted(chunks):
+        role, stand_in = chunk_role(chunk)
+        assert effect(stand_in) == effect(chunk), chunk
+        if role == SETS_NUMBER:
+            assert effect(chunk) == effect("0"), chunk

@@ -93,14 +93,18 @@ class Matcher:
             k: tuple(sorted(v)) for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
         }
         self._by_name = {d.name: d for d in catalog.drugs}
+
+    @functools.cached_property
+    def _sounds(self) -> dict[str, str]:
+        """Catalog names by sound key; built on the first fuzzy lookup (0.1 s), which many lists never need."""
         sounds: dict[str, set[str]] = {}
         for name in self._choices:
             sounds.setdefault(sound_key(name), set()).add(name)
         # A sound key shared by two catalog drugs, or by a guard drug, decides nothing.
         guard_sounds = {sound_key(g) for g in self._guard}
-        self._sounds = {
+        return {
             k: next(iter(v)) for k, v in sounds.items()
-            if len({catalog.names[n].name for n in v}) == 1 and k not in guard_sounds
+            if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds
         }
 
     def match(self, text: str) -> tuple[Finding, ...]:

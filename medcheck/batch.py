@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .catalog import Catalog, load_catalog
 from .errors import InputError
 from .matcher import Matcher, matcher_for
+from .normalize import CLEARS_NUMBER, SETS_NUMBER, SKIP, chunk_role
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,72 +64,188 @@ class Summary:
         return doc
 
 
+Row = tuple[str, str, str, str, str]  # the five medcheck_* values
+
+
 class ResultCache:
-    """Batch columns for each distinct text, computed once per run: the five medcheck_* values."""
+    """The medcheck_* values of each distinct key, computed once per run and numbered.
+
+    The values are kept as Arrow columns too, so a batch's output columns are one `take` each.
+    """
+
+    LIMIT = 2_000_000  # distinct keys or lines remembered; past it, start afresh (flat memory on endless free text)
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
-        self._by_text: dict[str, tuple[str, str, str, str, str]] = {}
+        self.roles = ChunkRoles()
+        self.trim(force=True)
 
-    def get(self, text: str) -> tuple[str, str, str, str, str]:
-        """The five output values for one medication string."""
-        hit = self._by_text.get(text)
-        if hit is None:
-            findings = self.matcher.match(text)
-            hit = (
+    def trim(self, force: bool = False) -> None:
+        """Forget everything once the memo is too big; call between batches only (ids change)."""
+        if force or len(self._id_by_key) + len(self._id_by_line) > self.LIMIT:
+            self.rows: list[Row] = []
+            self._id_by_key: dict[str, int] = {}
+            self._id_by_line: dict[str, int] = {}
+            self._columns: list[pa.Array] = []
+
+    def id_of(self, key: str) -> int:
+        """The number of a key's values, matching the key the first time it is seen."""
+        found = self._id_by_key.get(key)
+        if found is None:
+            findings = self.matcher.match(key)
+            row = (
                 "true" if any(f.confidence != "possible" for f in findings) else "false",
                 SEPARATOR.join(f.drug.name for f in findings),
                 SEPARATOR.join(f.drug.drug_class for f in findings),
                 SEPARATOR.join(f.confidence for f in findings),
                 SEPARATOR.join(f"{f.score:g}" for f in findings),
             )
-            if len(self._by_text) > 2_000_000:  # keep memory flat on endless free text
-                self._by_text.clear()
-            self._by_text[text] = hit
-        return hit
+            found = self._id_by_key[key] = len(self.rows)
+            self.rows.append(row)
+        return found
+
+    def ids_of_lines(self, lines: pa.Array) -> list[int]:
+        """The number of each of an array of distinct texts as written, remembered across batches."""
+        known = self._id_by_line
+        texts = lines.to_pylist()
+        new = [i for i, text in enumerate(texts) if text not in known]
+        if new:
+            for i, key in zip(new, bulk_keys(lines.take(_ints(new)), self.roles).to_pylist()):
+                known[texts[i]] = self.id_of(key)
+        return [known[text] for text in texts]
+
+    def columns(self) -> list[pa.Array]:
+        """Every row's values, as one string array per medcheck_* column."""
+        import pyarrow as pa
+
+        if not self._columns or len(self._columns[0]) != len(self.rows):
+            self._columns = [_strings([r[i] for r in self.rows]).cast(pa.string()) for i in range(len(OUTPUT_COLUMNS))]
+        return self._columns
 
 
-def bulk_keys(values: pa.Array) -> pa.Array:
-    """Lowercase and collapse stand-alone numbers, so lines differing only in dose match once.
+class ChunkRoles:
+    """The role and stand-in of each whitespace-free chunk seen so far (see normalize.chunk_role)."""
 
-    normalize() drops every such number and lowercases, so a key gives the same findings as its lines.
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, str]] = {}
+
+    def of(self, chunks: list[str]) -> list[tuple[int, str]]:
+        known = self._known
+        if len(known) > 1_000_000:  # endless distinct words: keep memory flat
+            known.clear()
+        out = []
+        for chunk in chunks:
+            role = known.get(chunk)
+            if role is None:
+                role = known[chunk] = chunk_role(chunk)
+            out.append(role)
+        return out
+
+
+# pa.array() and Array.to_numpy() import pandas (0.15 s of start-up); these build the same from buffers.
+def _strings(values: Sequence[str]) -> pa.Array:
+    """A string array from Python strings."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = [v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
+def _ints(values: Any) -> pa.Array:
+    """An int64 array from a numpy array."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _numpy(array: pa.Array) -> Any:
+    """The values of an integer array without nulls, as numpy (zero copy)."""
+    import numpy as np
+
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
+
+
+def bulk_keys(texts: pa.Array, roles: ChunkRoles) -> pa.Array:
+    """For each text, a short key that normalises to the same words, so many lines share one key.
+
+    Lines are split on whitespace (no token spans it) and each distinct chunk is replaced by the
+    shortest chunk with the same effect on the tokenizer: doses become "0", routes and frequencies "x",
+    punctuation nothing; a run of such stand-ins is cut to its last, and to nothing at the end of a line
+    (a leading "x" is dropped too: a line starts with no number read).
+    "Valganciclovir 450 MG oral q12h x21 days" and "valganciclovir 900 mg PO bid" both become
+    "valganciclovir 0 mg".
     """
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    lowered = pc.utf8_lower(values)
-    # A number not glued to a letter or hyphen before it, nor to a hyphen after ("5-fu", "vp-16", "q12h" stay).
-    # Applied twice: a match uses up the character after it, which may start the next number ("1/2").
-    pattern = r"(^|[^\pL\pN_-])\d+(?:[.,]\d+)*([^\pN.,-]|$)"
-    rewrite = r"\1" + "0" + r"\2"  # RE2 reads "\10" as group 1, then "0"
-    once = pc.replace_substring_regex(lowered, pattern, rewrite)
-    return pc.replace_substring_regex(once, pattern, rewrite)
+    words = pc.ascii_split_whitespace(texts)
+    flat = words.flatten().dictionary_encode()
+    found = roles.of(flat.dictionary.to_pylist())
+    role = np.array([r for r, _ in found], dtype=np.int8)[_numpy(flat.indices)]
+    stand_in = _strings([t for _, t in found])
+    row = _numpy(pc.list_parent_indices(words))
+    at = np.flatnonzero(role != SKIP)
+    role, row = role[at], row[at]
+    pure = role >= SETS_NUMBER
+    new_row = row[1:] != row[:-1]
+    first_in_row = np.ones(len(at), dtype=bool)
+    first_in_row[1:] = new_row
+    last_in_row = np.ones(len(at), dtype=bool)
+    last_in_row[:-1] = new_row
+    next_pure = np.ones(len(at), dtype=bool)
+    next_pure[:-1] = pure[1:]
+    # A line starts with no number read, so a leading CLEARS_NUMBER does nothing either.
+    keep = ~((pure & (last_in_row | next_pure)) | ((role == CLEARS_NUMBER) & first_in_row))
+    at, row = at[keep], row[keep]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=len(texts)), out=offsets[1:])
+    kept = stand_in.take(flat.indices.take(_ints(at)))
+    return pc.binary_join(pa.LargeListArray.from_arrays(_ints(offsets), kept), _strings([" "])[0])
 
 
 @dataclass(frozen=True)
 class Annotated:
-    """The medcheck_* columns for one batch, and the distinct strings they came from."""
+    """The medcheck_* columns for one batch, and the numbered values they came from."""
 
     columns: list[pa.Array]
-    codes: pa.Array  # per row, the index of its distinct string
-    rows: list[tuple[str, str, str, str, str]]  # per distinct string, its five values
+    codes: pa.Array  # per row, the number of its values in `rows`
+    rows: list[Row]  # the values, by number
 
 
 def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotated:
     """The five medcheck_* columns for a column of medication strings (nulls read as empty).
 
-    Distinct strings are found first (a hash pass in Arrow); only they are keyed and matched.
+    Repetitive columns (EHR exports) are reduced to their distinct strings by a hash pass in Arrow,
+    and strings met in earlier batches are looked up; otherwise each text is cut to its key (bulk_keys)
+    and only distinct keys are matched.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    encoded = pc.fill_null(values.cast(pa.string()), "").dictionary_encode()
-    rows = [cache.get(key) for key in bulk_keys(encoded.dictionary).to_pylist()]
-    columns = [
-        pa.array([r[i] for r in rows], type=pa.string()).take(encoded.indices) for i in range(len(OUTPUT_COLUMNS))
-    ]
-    return Annotated(columns, encoded.indices, rows)
+    texts = values.cast(pa.string())
+    if texts.null_count:
+        texts = pc.fill_null(texts, _strings([""])[0].cast(pa.string()))
+    import numpy as np
+
+    cache.trim()
+    sample = texts.slice(0, 4096)
+    if len(texts) > 4096 and pc.count_distinct(sample).as_py() < len(sample) // 2:
+        encoded = texts.dictionary_encode()
+        ids, codes = cache.ids_of_lines(encoded.dictionary), encoded.indices
+    else:
+        keys = bulk_keys(texts, cache.roles).dictionary_encode()
+        ids, codes = [cache.id_of(key) for key in keys.dictionary.to_pylist()], keys.indices
+    index = _ints(np.array(ids, dtype=np.int64)[_numpy(codes)])
+    return Annotated([column.take(index) for column in cache.columns()], index, cache.rows)
 
 
 def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -> pd.DataFrame:
@@ -205,9 +322,20 @@ def _cr_in_quotes(block: bytes, inside: bool) -> tuple[bool, bool]:
     return bool((quotes[crs] % 2 == 1).any()) if len(crs) else False, bool(quotes[-1] % 2) if len(data) else inside
 
 
+def _has_cr_in_quotes(path: Path, gz: bool) -> bool:
+    """Whether a carriage return falls inside a quoted value (pyarrow would turn CRLF there into LF)."""
+    inside = False
+    with _open_bytes(path, gz) as f:
+        while data := f.read(BLOCK):
+            found, inside = _cr_in_quotes(data, inside)
+            if found:
+                return True
+    return False
+
+
 def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
     """(encoding, note, CR inside a quoted value): UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 or latin-1."""
-    cr = inside = False
+    has_cr = False
     with _open_bytes(path, gz) as f:
         try:
             head = f.read(4)
@@ -220,29 +348,23 @@ def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
             decoder = codecs.getincrementaldecoder("utf-8")()
             data = head[3:] if encoding == "utf-8-sig" else head
             while True:
-                decoder.decode(data)
-                if not cr and b"\r" in data:
-                    found, inside = _cr_in_quotes(data, inside)
-                    cr = cr or found
-                elif not cr:  # no CR here: only carry the quote state on to the next block
-                    inside = (data.count(b'"') + inside) % 2 == 1
+                if not data.isascii() or decoder.getstate()[0]:  # ASCII is UTF-8: skip the slower decode
+                    decoder.decode(data)
+                has_cr = has_cr or b"\r" in data
                 data = f.read(BLOCK)
                 if not data:
                     decoder.decode(b"", final=True)
-                    return encoding, "", cr
+                    return encoding, "", has_cr and _has_cr_in_quotes(path, gz)
         except UnicodeDecodeError:
             pass
         except (OSError, EOFError) as exc:
             raise InputError(f"{path}: cannot be read ({exc})") from None
-    cr = inside = False
     with _open_bytes(path, gz) as f:
         decoder = codecs.getincrementaldecoder("cp1252")()
         try:
             while data := f.read(BLOCK):
                 decoder.decode(data)
-                found, inside = _cr_in_quotes(data, inside)
-                cr = cr or found
-            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", cr
+            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", _has_cr_in_quotes(path, gz)
         except UnicodeDecodeError:
             return "latin-1", f"{path} is not UTF-8; read it as Latin-1", True
 
@@ -496,28 +618,56 @@ class _atomic:
 
 
 class _writer:
-    """Write record batches as CSV (UTF-8, minimal quoting) or Parquet."""
+    """Write record batches as CSV (UTF-8, minimal quoting) or Parquet, on a thread of its own.
+
+    Arrow releases the GIL while it formats and writes, so batch n is written while batch n+1 is checked.
+    """
 
     def __init__(self, target: Path | IO[bytes] | None, fmt: str, delimiter: str, schema: pa.Schema) -> None:
+        import queue
+        import threading
+
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        self.fmt = fmt
         sink: Any = str(target) if isinstance(target, Path) else pa.PythonFile(target, mode="w")
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
             self._w: Any = pq.ParquetWriter(sink, schema)
+            self._write = self._w.write_batch
         else:
             self._w = pacsv.CSVWriter(
                 sink, schema, write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
             )
+            self._write = self._w.write
+        self._queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="medcheck-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # handed to the main thread on its next call
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def write(self, batch: pa.RecordBatch) -> None:
-        self._w.write_batch(batch) if self.fmt == "parquet" else self._w.write(batch)
+        self._raise()
+        self._queue.put(batch)
 
     def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
         self._w.close()
+        self._raise()
 
 
 def _tally(summary: Summary, batch: pa.RecordBatch, annotated: Annotated, id_index: int | None) -> None:

@@ -230,3 +230,90 @@ def test_check_frame_is_public():
     import medcheck
 
     assert medcheck.check_frame is check_frame
+
+
+TRICKY_LINES = [
+    "500 po mg clozapine",  # "mg" after a route is a word again, not a unit
+    "mg 500", "x35mg", "x 35 mg", "penicillin g 1 g", "Penicillin G Potassium 5000000 UNT", "5-FU 500mg/m2",
+    "q12h mg", "sodium chloride 0.9%", "Levothyroxine\u00a0Sodium 50 mcg", "clozapine\t25\tmg", "CLOZAPINE 25 MG\r\n",
+    "", "   ", "vp-16 100 mg", "b12 1000 mcg", "Ｃｌｏｚａｐｉｎｅ 100 mg", "1. \u2022 co-trimoxazole 960mg bd",
+    "carbamazepine 200 mg po bid mg", "po po 5 5 mg mg", "-500 mg", "tab 1 g sodium",
+]
+
+
+def free_text_lines(n: int, seed: int = 3) -> list[str]:
+    """Free-text orders: a drug name in some case, with random doses, units, routes and frequencies."""
+    import random
+
+    from medcheck import load_catalog
+
+    rng = random.Random(seed)
+    names = [d.name for d in load_catalog().drugs] + ["metformin", "levothyroxine sodium", "penicillin g"]
+    out = []
+    for _ in range(n):
+        name = rng.choice(names)
+        name = rng.choice([name, name.upper(), name.title()])
+        dose = f"{rng.randint(1, 2000) / rng.choice([1, 10, 100]):g}{rng.choice(['', ' '])}{rng.choice(['mg', 'MG', 'mcg', 'g', 'units'])}"
+        parts = [name, dose, rng.choice(["PO", "IV", "by mouth", ""]), rng.choice(["bid", "q12h", "as needed", ""]),
+                 f"x{rng.randint(1, 90)} days"]
+        rng.shuffle(parts) if rng.random() < 0.1 else None
+        out.append(" ".join(p for p in parts if p))
+    return out
+
+
+def corpus_lines() -> list[str]:
+    labelled = [r["line"] for r in csv.DictReader(open(DATA / "labelled_lines.csv", encoding="utf-8", newline=""))]
+    synthea = [r["DESCRIPTION"] for r in csv.DictReader(open(DATA / "synthea_medications_slice.csv", encoding="utf-8"))]
+    naughty = (DATA / "blns.txt").read_text(encoding="utf-8").splitlines()
+    return TRICKY_LINES + labelled + synthea + naughty + free_text_lines(3000)
+
+
+def test_bulk_keys_normalise_like_their_lines():
+    """Cutting lines to keys in bulk never changes the words a line normalises to (so nor its matches)."""
+    import pyarrow as pa
+
+    from medcheck.batch import ChunkRoles, bulk_keys
+    from medcheck.normalize import normalize
+
+    lines = corpus_lines()
+    keys = bulk_keys(pa.array(lines, pa.string()), ChunkRoles()).to_pylist()
+    assert len(keys) == len(lines)
+    for line, key in zip(lines, keys):
+        assert normalize(key) == normalize(line), (line, key)
+
+
+def test_bulk_keys_collapse_doses_routes_and_frequencies():
+    import pyarrow as pa
+
+    from medcheck.batch import ChunkRoles, bulk_keys
+
+    lines = ["Valganciclovir 450 MG oral q12h x21 days", "valganciclovir 900 mg PO bid", "VALGANCICLOVIR 450mg",
+             "valganciclovir 450 mg by mouth twice daily for 21 days"]
+    # "450mg" reads like a bare number: nothing after it can be a unit, so it goes at the end of a line
+    assert bulk_keys(pa.array(lines), ChunkRoles()).to_pylist() == ["valganciclovir 0 mg"] * 2 + ["valganciclovir", "valganciclovir 0 mg"]
+    free = free_text_lines(5000)
+    assert len(set(bulk_keys(pa.array(free), ChunkRoles()).to_pylist())) < len(set(free)) / 4
+
+
+@pytest.mark.parametrize("repeat", [1, 20])  # nearly distinct lines, and a repetitive EHR-like column
+def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
+    import pyarrow as pa
+
+    from medcheck.batch import ResultCache, annotate
+    from medcheck.matcher import matcher_for
+    from medcheck import load_catalog
+
+    lines = corpus_lines()[:2000] * repeat
+    matcher = matcher_for(load_catalog())
+    cache = ResultCache(matcher)
+    annotated = annotate(pa.array(lines[::-1] + [None], pa.string()), cache)
+    columns = [c.to_pylist() for c in annotated.columns]
+    assert [len(c) for c in columns] == [len(lines) + 1] * len(OUTPUT_COLUMNS)
+    assert [c[-1] for c in columns] == ["false", "", "", "", ""]  # a null cell is an empty line
+    for i, line in enumerate(lines[::-1]):
+        findings = matcher.match(line)
+        got = dict(zip(OUTPUT_COLUMNS, (c[i] for c in columns)))
+        assert got["medcheck_drugs"] == "; ".join(f.drug.name for f in findings), line
+        assert got["medcheck_confidence"] == "; ".join(f.confidence for f in findings), line
+        assert got["medcheck_score"] == "; ".join(f"{f.score:g}" for f in findings), line
+        assert got["medcheck_flag"] == ("true" if any(f.confidence != "possible" for f in findings) else "false")

@@ -144,9 +144,9 @@ UNIT_HELP = "/uL (cells per microlitre, also /µL, cells/uL, /mm3) or 10^9/L (al
 # Not a clinical limit: a guard against unit slips such as "800" typed with --unit 10^9/L. medcheck reads
 # low counts; any count a person would bring to it is far below this.
 MAX_PER_UL = 100_000
-# A bare number below this could be either unit and still within MAX_PER_UL (99 x 10^9/L is 99,000/µL),
-# so medcheck asks which one was meant instead of guessing.
-AMBIGUOUS_BELOW = MAX_PER_UL // UNIT_FACTORS[GIGA_PER_L]
+# A bare number up to this is within MAX_PER_UL read in either unit (100 x 10^9/L is 100,000/µL), so
+# medcheck asks which one was meant instead of guessing.
+AMBIGUOUS_UP_TO = MAX_PER_UL // UNIT_FACTORS[GIGA_PER_L]
 
 
 def parse_unit(text: str) -> str:
@@ -185,7 +185,7 @@ def _count_per_ul(text: str | int | float | Decimal, unit: str | None, what: str
     """A cell count converted to per microlitre, and how it was entered when that was not per microlitre."""
     number = parse_number(text, what)
     canonical = parse_unit(unit) if unit is not None else PER_UL
-    if unit is None and 0 < number < AMBIGUOUS_BELOW:
+    if unit is None and 0 < number <= AMBIGUOUS_UP_TO:
         raise InputError(
             f"{what} {format_count(number)} needs a unit: add --unit 10^9/L if it means "
             f"{format_count(number * UNIT_FACTORS[GIGA_PER_L])}/µL, or --unit /uL if it means cells per microlitre"
@@ -226,7 +226,7 @@ def band_of(per_ul: Decimal) -> Band:
 def read_anc(value: str | int | float | Decimal, unit: str | None = None) -> AncReading:
     """An ANC as given (cells per microlitre unless `unit` says 10^9/L), validated and classified.
 
-    A bare number below 100 raises InputError: it could be either unit, so medcheck asks for one.
+    A bare number above 0 and up to 100 raises InputError: it could be either unit, so medcheck asks for one.
     """
     per_ul, entered = _count_per_ul(value, unit, "ANC")
     band = band_of(per_ul)
@@ -261,7 +261,7 @@ def interpretation(reading: AncReading) -> str:
 
 def notes(reading: AncReading) -> tuple[str, ...]:
     """The context lines for a reading: one count is not a diagnosis, lower baselines, other thresholds."""
-    out = []
+    out: list[str] = []
     if reading.low:
         out.append(NOTES["single_test"])
     if reading.category == "neutropenia":  # 1,000 to 1,499/µL: seed 004 says lower counts are always neutropenia

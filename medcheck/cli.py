@@ -90,7 +90,7 @@ def unit_option(what: str) -> Callable[[F], F]:
     """--unit UNIT: the unit of the count named `what` (cells per microlitre when absent)."""
     return click.option(
         "--unit", default=None, metavar="UNIT",
-        help=f"Unit of {what}: {UNIT_HELP}. Required for a bare number below 100, which could be either.",
+        help=f"Unit of {what}: {UNIT_HELP}. Required for a bare number of 100 or less, which could be either.",
     )
 
 

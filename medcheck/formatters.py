@@ -105,7 +105,7 @@ def render_json(report: Report) -> str:
     """One JSON object: versions and one result per non-empty input line, in input order."""
     from . import __version__
 
-    doc = {
+    doc: dict[str, object] = {
         "medcheck_version": __version__,
         "catalog_version": report.catalog_version,
         "results": [

@@ -170,15 +170,17 @@ def test_unknown_units(unit):
         read_anc("800", unit)
 
 
-@pytest.mark.parametrize("value", ["0.8", "1", "99", "99.9"])
-def test_a_bare_number_below_100_needs_a_unit(value):
+@pytest.mark.parametrize("value", ["0.8", "1", "99.9", "100"])
+def test_a_bare_number_up_to_100_needs_a_unit(value):
     with pytest.raises(InputError, match=r"needs a unit: add --unit 10\^9/L if it means"):
         read_anc(value)
     assert read_anc(value, "/uL").value == Decimal(value)
 
 
-def test_a_bare_number_from_100_or_zero_is_per_microlitre():
-    assert read_anc("100").value == 100
+def test_a_bare_number_above_100_or_zero_is_per_microlitre():
+    assert read_anc("100.5").value == Decimal("100.5")
+    assert read_anc("101").value == 101
+    assert read_anc("100", "10^9/L").value == 100_000  # the top of the accepted range
     assert read_anc("0").value == 0
     with pytest.raises(InputError, match="WBC 3.5 needs a unit"):
         anc_from_differential("3.5", "30")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .anc import anc_from_differential, read_anc
 from .catalog import Catalog, load_catalog
 from .errors import CatalogError, InputError, MedcheckError
 from .matcher import check_lines, check_text
-from .models import Drug, Finding, LineResult, Report
+from .models import AncReading, Differential, Drug, Finding, LineResult, Report
 
 __version__ = "0.1.0"
 
@@ -26,8 +27,10 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "AncReading",
     "Catalog",
     "CatalogError",
+    "Differential",
     "Drug",
     "Finding",
     "InputError",
@@ -35,9 +38,11 @@ __all__ = [
     "MedcheckError",
     "Report",
     "__version__",
+    "anc_from_differential",
     "check",
     "check_frame",
     "check_lines",
     "check_text",
     "load_catalog",
+    "read_anc",
 ]

@@ -7,7 +7,10 @@ import io
 import json
 from collections.abc import Callable, Sequence
 
-from .models import EVIDENCE_LEVELS, Drug, Finding, Report
+from decimal import Decimal
+
+from . import anc
+from .models import EVIDENCE_LEVELS, AncReading, Drug, Finding, Report
 
 
 def drug_record(drug: Drug) -> dict[str, object]:
@@ -80,6 +83,7 @@ CSV_FIELDS = [
     "line", "input", "drug", "drug_class", "evidence", "confidence", "context", "score",
     "matched_text", "matched_name", "advice",
 ]
+ANC_CSV_FIELDS = ["anc_value", "anc_unit", "anc_category", "anc_threshold", "anc_source"]
 
 
 def finding_record(finding: Finding) -> dict[str, object]:
@@ -101,7 +105,7 @@ def render_json(report: Report) -> str:
     """One JSON object: versions and one result per non-empty input line, in input order."""
     from . import __version__
 
-    doc = {
+    doc: dict[str, object] = {
         "medcheck_version": __version__,
         "catalog_version": report.catalog_version,
         "results": [
@@ -109,19 +113,27 @@ def render_json(report: Report) -> str:
             for r in report.results
         ],
     }
+    if report.anc is not None:
+        doc["anc"] = anc_record(report.anc)
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def render_csv(report: Report) -> str:
-    """One row per finding; a line with no finding still gets a row, with the drug fields empty."""
+    """One row per finding; a line with no finding still gets a row, with the drug fields empty.
+
+    With an ANC, every row also carries the ANC_CSV_FIELDS columns, after the usual ones."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    extra: dict[str, object] = {}
+    if report.anc is not None:
+        record = anc_record(report.anc)
+        extra = {f"anc_{key}": record[key] for key in ("value", "unit", "category", "threshold", "source")}
+    writer = csv.DictWriter(buf, fieldnames=[*CSV_FIELDS, *extra], lineterminator="\n")
     writer.writeheader()
     for r in report.results:
         if not r.findings:
-            writer.writerow({"line": r.line, "input": r.input})
+            writer.writerow({"line": r.line, "input": r.input, **extra})
         for f in r.findings:
-            writer.writerow({"line": r.line, "input": r.input, **finding_record(f)})
+            writer.writerow({"line": r.line, "input": r.input, **finding_record(f), **extra})
     return buf.getvalue().rstrip("\n")
 
 
@@ -152,8 +164,9 @@ def render_text(report: Report, color: bool = False) -> str:
     current = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "current"]
     past = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context != "current"]
     possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
+    section = [] if report.anc is None else ["", *anc_lines(report.anc, bool(report.flagged), color)]
     if not report.results:
-        return "No medication lines to check.\n" + CLOSING
+        return "\n".join(["No medication lines to check.", *section, *([""] if section else []), CLOSING])
     if current or past:
         out.append(_style("Drugs known to cause neutropenia or agranulocytosis:", color, bold=True))
     for level in EVIDENCE_LEVELS:
@@ -186,6 +199,7 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append(f"No catalog drug found on line(s) {numbers}. That is not a guarantee: check spelling and names.")
     if not (current or past or possible):
         out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
+    out.extend(section)
     out.append("")
     out.append(f"{_lines_word(len(report.results))} checked. " + CLOSING)
     return "\n".join(out)
@@ -204,7 +218,99 @@ def render_markdown(report: Report) -> str:
             )
         if not r.findings:
             rows.append(f"| {r.line} | {cell(r.input)} | | | | not matched | |")
-    return "\n".join([*rows, "", f"_{_lines_word(len(report.results))} checked. {CLOSING}_"])
+    section = [] if report.anc is None else ["", *anc_markdown(report.anc, bool(report.flagged))]
+    return "\n".join([*rows, *section, "", f"_{_lines_word(len(report.results))} checked. {CLOSING}_"])
+
+
+# --- the neutrophil count ----------------------------------------------------------------------
+
+
+def _number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number: an int when it is whole."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def anc_record(reading: AncReading) -> dict[str, object]:
+    """The JSON shape of an ANC reading, the top-level `anc` object (documented in README)."""
+    d = reading.differential
+    record: dict[str, object] = {
+        "value": _number(reading.value),
+        "unit": anc.PER_UL,
+        **({"entered": reading.entered} if reading.entered and d is None else {}),
+        "category": reading.category,
+        "threshold": reading.threshold,
+        "source": anc.SOURCES[anc.band_of(reading.value).source].citation,
+        "interpretation": anc.interpretation(reading),
+        "notes": list(anc.notes(reading)),
+    }
+    if d is not None:
+        record["computed_from"] = {
+            "wbc": _number(d.wbc),
+            **({"wbc_entered": reading.entered} if reading.entered else {}),
+            "neutrophils_percent": _number(d.neutrophils),
+            "bands_percent": _number(d.bands),
+            "formula": anc.FORMULA,
+            "formula_source": anc.SOURCES["SCNIR"].citation,
+        }
+    return record
+
+
+def _anc_heading(reading: AncReading) -> str:
+    head = f"Neutrophil count (ANC): {anc.format_count(reading.value)}/µL"
+    d = reading.differential
+    if d is not None:
+        wbc = f"{anc.format_count(d.wbc)}/µL" + (f" (entered as {reading.entered})" if reading.entered else "")
+        return (f"{head}, from WBC {wbc} × ({anc.format_count(d.neutrophils)}% neutrophils + "
+                f"{anc.format_count(d.bands)}% bands) / 100")
+    return head + (f" (entered as {reading.entered})" if reading.entered else "")
+
+
+def anc_lines(reading: AncReading, flagged: bool, color: bool = False) -> list[str]:
+    """The text section for an ANC: interpretation, notes, the infection warning signs when the count is low
+    or a drug was flagged, and the sources."""
+    out = [_style(_anc_heading(reading), color, bold=True, red=reading.low)]
+    if reading.differential is not None:
+        out.append(f"  Formula: {anc.FORMULA} (SCNIR).")
+    out.append("  " + anc.interpretation(reading))
+    out.extend("  " + note for note in anc.notes(reading))
+    warn = reading.low or flagged
+    if warn:
+        out.append("  " + anc.WARNING_SIGNS_INTRO)
+        out.extend(f"    - {sign}" for sign in anc.WARNING_SIGNS)
+    out.append("  Sources:")
+    out.extend(f"    {source.citation}" for source in anc.cited(reading, warn))
+    return out
+
+
+def anc_markdown(reading: AncReading, flagged: bool) -> list[str]:
+    """The Markdown section for an ANC: the same content as anc_lines, as a heading and a list."""
+    out = [f"### {_anc_heading(reading)}", "", anc.interpretation(reading), ""]
+    if reading.differential is not None:
+        out.append(f"- Formula: {anc.FORMULA} (SCNIR).")
+    out.extend(f"- {note}" for note in anc.notes(reading))
+    warn = reading.low or flagged
+    if warn:
+        out.append(f"- {anc.WARNING_SIGNS_INTRO} {'; '.join(anc.WARNING_SIGNS)}.")
+    out.append("- Sources: " + "; ".join(source.citation for source in anc.cited(reading, warn)) + ".")
+    return out
+
+
+def render_anc_text(reading: AncReading) -> str:
+    """`medcheck anc` as text: the ANC section, then the closing reminder."""
+    return "\n".join([*anc_lines(reading, flagged=False), "", CLOSING])
+
+
+def render_anc_json(reading: AncReading) -> str:
+    """`medcheck anc` as JSON: the version and the same `anc` object `check --anc` adds."""
+    from . import __version__
+
+    return json.dumps({"medcheck_version": __version__, "anc": anc_record(reading)}, indent=2, ensure_ascii=False)
+
+
+ANC_FORMATTERS: dict[str, Callable[[AncReading], str]] = {
+    "text": render_anc_text,
+    "json": render_anc_json,
+}
 
 
 FORMATTERS: dict[str, Callable[[Report], str]] = {

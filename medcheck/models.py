@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cytotoxic")
 """The fixed evidence vocabulary, strongest idiosyncratic signal first; see README."""
@@ -77,11 +78,37 @@ class LineResult:
 
 
 @dataclass(frozen=True)
+class Differential:
+    """The white count and differential an ANC was computed from."""
+
+    wbc: Decimal             # white blood cells per microlitre
+    neutrophils: Decimal     # segmented neutrophils, percent of the white count
+    bands: Decimal           # band neutrophils, percent of the white count
+
+
+@dataclass(frozen=True)
+class AncReading:
+    """An absolute neutrophil count and the category the cited thresholds put it in (see medcheck.anc)."""
+
+    value: Decimal           # neutrophils per microlitre
+    category: str            # one of medcheck.anc.CATEGORIES
+    threshold: int           # the per-microlitre bound that decided the category
+    entered: str = ""        # the count typed (the ANC, or the WBC it came from) when not in cells per microlitre
+    differential: Differential | None = None
+
+    @property
+    def low(self) -> bool:
+        """True when the count is below the adult neutropenia threshold (any neutropenia category)."""
+        return self.value < self.threshold
+
+
+@dataclass(frozen=True)
 class Report:
-    """The result of checking a medication list."""
+    """The result of checking a medication list, with the person's ANC when one was given."""
 
     results: tuple[LineResult, ...]
     catalog_version: str = ""
+    anc: AncReading | None = None
 
     @property
     def flagged(self) -> tuple[LineResult, ...]:

@@ -137,3 +137,97 @@ def test_check_text_never_says_stop_taking():
     lowered = result.stdout.lower()
     assert "stop taking" not in lowered and "discontinue" not in lowered
     assert "talk to the prescriber" in lowered
+
+
+# --- the neutrophil count: check --anc and medcheck anc ---------------------------------------
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "markdown"])
+def test_check_anc_every_format(fmt):
+    result = CliRunner().invoke(cli, ["check", "--anc", "0.8", "--unit", "10^9/L", "--format", fmt], input="clozapine\n")
+    assert result.exit_code == 1
+    assert "clozapine" in result.stdout
+    assert ("neutropenia_below_1000" if fmt in ("json", "csv") else "Below 1,000/µL") in result.stdout
+    assert result.stderr.strip() == "medcheck: 1 line checked; 1 flagged, 0 possible, 0 not matched."
+
+
+def test_check_anc_json_key():
+    result = CliRunner().invoke(cli, ["check", "--anc", "1500", "--format", "json"], input="metformin\n")
+    doc = json.loads(result.stdout)
+    assert {k: doc["anc"][k] for k in ("value", "unit", "category", "threshold")} == {
+        "value": 1500, "unit": "/uL", "category": "not_neutropenia", "threshold": 1500}
+    assert doc["anc"]["source"].startswith("seed 004 (")
+
+
+def test_a_low_anc_alone_does_not_change_checks_exit_code():
+    result = CliRunner().invoke(cli, ["check", "--anc", "300"], input="metformin 500 mg\n")
+    assert result.exit_code == 0
+    assert "Below 500/µL" in result.stdout and "fever above 100.4 °F (38 °C)" in result.stdout
+
+
+def test_check_text_warning_signs_only_when_low_or_flagged():
+    def text(anc: str, meds: str) -> str:
+        return CliRunner().invoke(cli, ["check", "--anc", anc], input=meds).stdout
+
+    assert "call the doctor right away" in text("1499", "metformin\n")
+    assert "call the doctor right away" in text("4000", "clozapine\n")
+    assert "call the doctor right away" not in text("1500", "metformin\n")
+    assert "stop taking" not in text("300", "clozapine\n").lower()
+
+
+def test_anc_command_formula_and_exit_1_when_low():
+    result = run("anc", "--wbc", "3500", "--neutrophils", "30", "--bands", "1", ok=False)
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "Neutrophil count (ANC): 1,085/µL, from WBC 3,500/µL × (30% neutrophils + 1% bands) / 100\n")
+    assert "https://scnir-neutropenia.uw.edu/?p=220" in result.stdout
+    assert "fever above 100.4 °F (38 °C)" in result.stdout
+    assert result.stdout.rstrip().endswith("talk to the prescriber or pharmacist.")
+
+
+def test_anc_command_exit_0_when_not_low_and_json():
+    result = run("anc", "--wbc", "6.0", "--neutrophils", "50", "--unit", "x10^9/L", "--format", "json", ok=False)
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert (doc["anc"]["value"], doc["anc"]["category"]) == (3000, "not_neutropenia")
+    assert doc["anc"]["computed_from"]["bands_percent"] == 0
+
+
+def test_anc_help_documents_exit_codes_and_formula():
+    out = run("anc", "--help").stdout
+    assert "Exit codes: 0 not below 1,500/µL, 1 below it (neutropenia in adults, seed 004), 2 bad input." in " ".join(
+        out.split())
+    assert "Severe Chronic Neutropenia International Registry" in " ".join(out.split())
+    assert "10^9/L" in out
+    assert "A low --anc alone does not make it 1." in " ".join(run("check", "--help").stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--anc", "-5"], "ANC -5 is negative"),
+        (["check", "--anc", "abc"], "ANC must be a number such as 1500 or 0.8, not 'abc'"),
+        (["check", "--anc", "nan"], "ANC must be a number"),
+        (["check", "--anc", "0.8"], "ANC 0.8 needs a unit: add --unit 10^9/L if it means 800/µL"),
+        (["check", "--anc", "800", "--unit", "10^9/L"], "is 800,000/µL, which is above the 100,000/µL"),
+        (["check", "--anc", "800", "--unit", "mg/dL"], "unknown unit 'mg/dL'"),
+        (["check", "--unit", "10^9/L"], "--unit is the unit of --anc; give --anc too"),
+        (["anc", "--wbc", "3500", "--neutrophils", "101"], "neutrophils 101% is over 100%"),
+        (["anc", "--wbc", "3500", "--neutrophils", "-2"], "neutrophils -2 is negative"),
+        (["anc", "--wbc", "3500", "--neutrophils", "90", "--bands", "20"], "is over 100% of the white count"),
+        (["anc", "--wbc", "many", "--neutrophils", "30"], "WBC must be a number"),
+        (["anc", "--wbc", "3.5", "--neutrophils", "30"], "WBC 3.5 needs a unit"),
+        (["anc", "--wbc", "-3500", "--neutrophils", "30"], "WBC -3500 is negative"),
+    ],
+)
+def test_anc_bad_input_is_one_line_and_exit_2(args, message):
+    result = CliRunner().invoke(cli, args, input="clozapine\n")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_anc_command_needs_wbc_and_neutrophils():
+    result = run("anc", "--neutrophils", "30", ok=False)
+    assert result.exit_code == 2 and "--wbc" in result.stderr

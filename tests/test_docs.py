@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shlex
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -42,3 +43,11 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = next(b for b in blocks("console") if "pytest" in b).strip().removeprefix("$ ")
     assert command in ci
+
+
+def test_readme_anc_example():
+    block = next(b for b in blocks("console") if b.startswith("$ medcheck anc "))
+    command, _, expected = block.partition("\n")
+    result = CliRunner().invoke(cli, shlex.split(command)[2:])
+    assert result.exit_code == 1  # the README says 1 means below 1,500/µL
+    assert result.stdout + result.stderr == expected

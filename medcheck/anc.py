@@ -68,7 +68,7 @@ QUOTES: dict[str, tuple[str, str]] = {
 
 # Categories, lowest count first. Seed 004 names no grades such as mild, moderate or severe, so the
 # categories carry its numbers instead of inventing grade names.
-NOT_NEUTROPENIA = "not_neutropenia"
+NORMAL = "normal"  # the word; it means only "not below the adult threshold": high counts are not judged
 ADULT_THRESHOLD = 1500  # seed 004, QUOTES["adult_1500"]
 SEED_002_THRESHOLD = 1700  # seed 002, QUOTES["adult_1700"]: "1,700 or fewer", so 1,700 itself counts
 
@@ -92,10 +92,10 @@ BANDS: tuple[Band, ...] = (
          "digestive tract can cause serious infections", "seed 004"),
     Band(ADULT_THRESHOLD, "neutropenia", "Below 1,500/µL: considered to be neutropenia in adults", "seed 004"),
 )
-NOT_LOW = Band(ADULT_THRESHOLD, NOT_NEUTROPENIA,
+NOT_LOW = Band(ADULT_THRESHOLD, NORMAL,
                "Not neutropenia by the adult threshold: counts below 1,500/µL are considered to be neutropenia in "
                "adults", "seed 004")
-CATEGORIES: tuple[str, ...] = (*(b.category for b in BANDS), NOT_NEUTROPENIA)
+CATEGORIES: tuple[str, ...] = (*(b.category for b in BANDS), NORMAL)
 
 NOTES = {
     "single_test": ("One low count does not necessarily mean neutropenia: counts vary from day to day, and a low "

@@ -200,9 +200,20 @@ def render_text(report: Report, color: bool = False) -> str:
     if not (current or past or possible):
         out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
     out.extend(section)
+    if report.anc is None and report.flagged:  # with an ANC, its section lists them
+        out.append("")
+        out.extend(warning_signs_paragraph())
     out.append("")
     out.append(f"{_lines_word(len(report.results))} checked. " + CLOSING)
     return "\n".join(out)
+
+
+def warning_signs_paragraph(width: int = 100) -> list[str]:
+    """Seed 003's infection warning signs, as a short wrapped paragraph."""
+    import textwrap
+
+    text = f"{anc.WARNING_SIGNS_INTRO} {'; '.join(anc.WARNING_SIGNS)}."
+    return textwrap.wrap(text, width)
 
 
 def render_markdown(report: Report) -> str:

@@ -45,7 +45,7 @@ def test_every_number_in_the_texts_is_a_seed_threshold():
 
 
 def test_no_invented_grades():
-    assert anc.CATEGORIES == ("neutropenia_below_500", "neutropenia_below_1000", "neutropenia", "not_neutropenia")
+    assert anc.CATEGORIES == ("neutropenia_below_500", "neutropenia_below_1000", "neutropenia", "normal")
     assert not any(word in c for c in anc.CATEGORIES for word in ("mild", "moderate", "severe"))
 
 
@@ -59,9 +59,9 @@ def test_no_invented_grades():
         ("999", "neutropenia_below_1000", 1000, True),
         ("1000", "neutropenia", 1500, True),
         ("1499", "neutropenia", 1500, True),
-        ("1500", "not_neutropenia", 1500, False),
-        ("1700", "not_neutropenia", 1500, False),
-        ("100000", "not_neutropenia", 1500, False),
+        ("1500", "normal", 1500, False),
+        ("1700", "normal", 1500, False),
+        ("100000", "normal", 1500, False),
     ],
 )
 def test_band_edges(count, category, threshold, low):
@@ -136,7 +136,7 @@ def test_formula(wbc, neutrophils, bands, unit, expected):
 
 def test_formula_edges_at_the_thresholds():
     assert anc_from_differential("5000", "29.98").category == "neutropenia"      # 1,499
-    assert anc_from_differential("5000", "30").category == "not_neutropenia"     # 1,500
+    assert anc_from_differential("5000", "30").category == "normal"     # 1,500
     assert anc_from_differential("2000", "49.95").category == "neutropenia_below_1000"  # 999
     assert anc_from_differential("2000", "24.95").category == "neutropenia_below_500"   # 499
 
@@ -159,7 +159,7 @@ def test_per_microlitre_aliases(unit):
 
 def test_conversion_is_exact_at_the_edges():
     assert read_anc("1.499", "10^9/L").category == "neutropenia"
-    assert read_anc("1.5", "10^9/L").category == "not_neutropenia"
+    assert read_anc("1.5", "10^9/L").category == "normal"
     assert read_anc("0.999", "10^9/L").category == "neutropenia_below_1000"
     assert read_anc("0.5", "10^9/L").category == "neutropenia_below_1000"
 
@@ -212,7 +212,7 @@ def test_bad_anc(value, unit, message):
 def test_library_numbers():
     assert read_anc(800).value == 800
     assert read_anc(0.8, "10^9/L").value == 800
-    assert read_anc(Decimal("1500")).category == "not_neutropenia"
+    assert read_anc(Decimal("1500")).category == "normal"
     for bad in (float("nan"), float("inf"), True):
         with pytest.raises(InputError):
             read_anc(bad)

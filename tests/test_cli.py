@@ -154,7 +154,7 @@ def test_check_anc_json_key():
     result = CliRunner().invoke(cli, ["check", "--anc", "1500", "--format", "json"], input="metformin\n")
     doc = json.loads(result.stdout)
     assert {k: doc["anc"][k] for k in ("value", "unit", "category", "threshold")} == {
-        "value": 1500, "unit": "/uL", "category": "not_neutropenia", "threshold": 1500}
+        "value": 1500, "unit": "/uL", "category": "normal", "threshold": 1500}
     assert doc["anc"]["source"].startswith("seed 004 (")
 
 
@@ -174,6 +174,17 @@ def test_check_text_warning_signs_only_when_low_or_flagged():
     assert "stop taking" not in text("300", "clozapine\n").lower()
 
 
+def test_check_text_lists_warning_signs_when_a_drug_is_flagged_without_an_anc():
+    def text(meds: str) -> str:
+        return CliRunner().invoke(cli, ["check"], input=meds).stdout
+
+    flagged = " ".join(text("clozapine 100 mg\n").split())
+    assert "call the doctor right away on signs of an infection" in flagged
+    assert "fever above 100.4 °F (38 °C); chills and sweats" in flagged and "new pain." in flagged
+    assert "call the doctor" not in text("metformin\n")
+    assert "call the doctor" not in text("penicillin 500 mg\n")  # a possible match only (penicillin G?)
+
+
 def test_anc_command_formula_and_exit_1_when_low():
     result = run("anc", "--wbc", "3500", "--neutrophils", "30", "--bands", "1", ok=False)
     assert result.exit_code == 1
@@ -188,7 +199,7 @@ def test_anc_command_exit_0_when_not_low_and_json():
     result = run("anc", "--wbc", "6.0", "--neutrophils", "50", "--unit", "x10^9/L", "--format", "json", ok=False)
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert (doc["anc"]["value"], doc["anc"]["category"]) == (3000, "not_neutropenia")
+    assert (doc["anc"]["value"], doc["anc"]["category"]) == (3000, "normal")
     assert doc["anc"]["computed_from"]["bands_percent"] == 0
 
 

@@ -9,7 +9,9 @@ import json
 import pytest
 
 from medcheck import __version__
-from medcheck.formatters import CLOSING, FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line
+from medcheck.formatters import (
+    CLOSING, FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line, warning_signs_paragraph,
+)
 from medcheck.models import Report
 
 CURRENT = ("Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
@@ -45,6 +47,12 @@ Possible matches: check the spelling
   line 6: 'metimazol' - did you mean methimazole (antithyroid)?
 
 No catalog drug found on line(s) 2. That is not a guarantee: check spelling and names.
+
+For someone with neutropenia, seed 003 says to call the doctor right away on signs of an infection,
+which may include: fever above 100.4 °F (38 °C); chills and sweats; a new or worsening cough;
+shortness of breath; a mouth sore; a sore throat; any changes in urination; a stiff neck; diarrhea;
+vomiting; redness or swelling around any area where skin is broken or cut; new vaginal discharge;
+new pain.
 
 5 lines checked. Do not stop or change any medicine on your own: talk to the prescriber or pharmacist."""
 
@@ -139,7 +147,10 @@ Neutrophil count (ANC): 800/µL (entered as 0.8 ×10^9/L)
 
 
 def test_text_with_anc_puts_the_section_before_the_closing_line(sample_report):
-    body, _, closing = render_text(sample_report).rpartition("\n\n")
+    plain = render_text(sample_report)
+    signs = "\n".join(warning_signs_paragraph())
+    assert "\n\n" + signs + "\n\n" in plain  # without an ANC, the warning signs stand alone
+    body, _, closing = plain.replace("\n\n" + signs, "").rpartition("\n\n")
     text = render_text(with_anc(sample_report, "0.8", "10^9/L"))
     assert text == body + "\n\n" + ANC_800 + "\n\n" + closing
     assert closing == "5 lines checked. " + CLOSING  # said once, last
@@ -161,7 +172,7 @@ def test_text_warning_signs_when_low_or_flagged(sample_report, value, flagged, w
 
 def test_text_without_anc_has_no_anc_section(sample_report):
     assert "Neutrophil count" not in render_text(sample_report)
-    assert "fever" not in render_text(sample_report)
+    assert "fever" not in render_text(nothing_flagged())
 
 
 def test_text_with_anc_and_no_lines():

@@ -428,14 +428,14 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise InputError(f"{name}: {_arrow_message(exc)}") from None
+        raise _parse_error(source, schema, exc) from None
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
             for batch in reader:
                 yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
         except pa.ArrowInvalid as exc:
-            raise InputError(f"{name}: {_arrow_message(exc)}") from None
+            raise _parse_error(source, schema, exc) from None
 
     return schema, batches()
 
@@ -472,9 +472,16 @@ def _python_batches(source: Source, schema: pa.Schema, size: int = 65536) -> Ite
             yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in zip(*rows)], schema=schema)
 
 
-def _arrow_message(exc: Exception) -> str:
-    text = str(exc).splitlines()[0]
-    return text.replace("CSV parse error: ", "").rstrip(":") + "; fix the row, or check the delimiter and quoting"
+def _parse_error(source: Source, schema: pa.Schema, exc: Exception) -> InputError:
+    """The one-line error for a row pyarrow could not parse, naming its line when Python's csv finds it."""
+    if str(exc).startswith("CSV parse error: Expected"):  # a row with too few or too many fields
+        try:
+            for _ in _python_batches(source, schema):
+                pass
+        except InputError as located:
+            return located
+    text = str(exc).splitlines()[0].replace("CSV parse error: ", "").rstrip(":")
+    return InputError(f"{_name(source.path)}: {text}; fix the row, or check the delimiter and quoting")
 
 
 def _csv_header(source: Source) -> list[str]:

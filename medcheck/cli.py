@@ -77,6 +77,11 @@ def drugs(query: str, fmt: str, drug_list: Path | None) -> None:
     click.echo(DRUG_FORMATTERS[fmt](catalog.find(query)))
 
 
+def _stderr_is_terminal() -> bool:
+    """Whether a person watches stderr (progress is drawn only then)."""
+    return sys.stderr.isatty()
+
+
 def exit_code_for(report: Report, strict: bool = False) -> int:
     """0 nothing flagged, 1 something flagged (with strict: also possible or unmatched lines)."""
     if report.flagged:
@@ -192,7 +197,7 @@ def batch(
     from .batch import Progress, render_summary_markdown, render_summary_text, run_batch
 
     catalog = load_catalog(drug_list)
-    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = Progress(sys.stderr) if _stderr_is_terminal() else None
     source = None if str(input_path) == "-" else input_path
     summary = run_batch(
         source, output, column=column, id_column=id_column, catalog=catalog,

@@ -159,13 +159,16 @@ def test_missing_column_lists_columns(tmp_path):
     assert invoke(str(src), "--column", "nope").exit_code == 2
 
 
-def test_no_partial_output_on_failure(tmp_path):
+def test_no_partial_output_on_failure_after_batches_were_written(tmp_path):
+    from medcheck.batch import BLOCK
+
     src = tmp_path / "in.csv"
-    src.write_text("id,medication\n1,clozapine\n2,metformin,extra field\n", encoding="utf-8")
+    good = "".join(f"{i},clozapine {i % 50} mg\n" for i in range(BLOCK // 10))  # more than one read block
+    src.write_text("id,medication\n" + good + "x,metformin,extra field\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     result = invoke(str(src), "-o", str(out))
     assert result.exit_code == 2, result.output
-    assert "Expected 2 columns, got 3" in result.stderr
+    assert f"line {BLOCK // 10 + 2}: expected 2 fields, found 3" in result.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [src]
 
 
@@ -317,3 +320,45 @@ def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
         assert got["medcheck_confidence"] == "; ".join(f.confidence for f in findings), line
         assert got["medcheck_score"] == "; ".join(f"{f.score:g}" for f in findings), line
         assert got["medcheck_flag"] == ("true" if any(f.confidence != "possible" for f in findings) else "false")
+
+
+@pytest.mark.parametrize(
+    "body, line, found",
+    [
+        ("1,clozapine,a\n2,metformin\n3,x,y\n", 3, 2),  # too few fields
+        ("1,clozapine,a\n2,metformin,b,c\n", 3, 4),  # too many
+        ('1,clozapine,a\n2,"metformin\nsecond line",b\n3\n', 5, 1),  # the line count includes quoted newlines
+    ],
+)
+def test_ragged_rows_are_an_error_naming_the_line(tmp_path, body, line, found):
+    src = tmp_path / "ragged.csv"
+    src.write_text("id,medication,x\n" + body, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {src}, line {line}: expected 3 fields, found {found}; fix the row, or check the delimiter and quoting"
+    )
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]  # no output, not even a partial one
+
+
+def test_progress_counts_rows_and_rate(tmp_path):
+    from medcheck.batch import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    run_batch(DATA / "synthea_medications_slice.csv", tmp_path / "out.csv", progress=progress)
+    progress.done()
+    rows = sum(1 for _ in csv.reader(open(DATA / "synthea_medications_slice.csv", encoding="utf-8"))) - 1
+    last = stream.getvalue().split("\r")[-1]
+    assert last.startswith(f"{rows:,} rows, ") and last.endswith(" rows/s\n")
+
+
+def test_progress_only_on_a_terminal(tmp_path, monkeypatch):
+    src = tmp_path / "in.csv"
+    src.write_text("medication\nclozapine\n", encoding="utf-8")
+    quiet = invoke(str(src), "-o", str(tmp_path / "a.csv"))
+    assert "rows/s" not in quiet.stderr
+    monkeypatch.setattr("medcheck.cli._stderr_is_terminal", lambda: True)
+    shown = invoke(str(src), "-o", str(tmp_path / "b.csv"))
+    assert "\r1 rows, " in shown.stderr

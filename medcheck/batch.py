@@ -67,6 +67,13 @@ class Summary:
 Row = tuple[str, str, str, str, str]  # the five medcheck_* values
 
 
+def _safe(text: str) -> str:
+    """spreadsheet_safe for text medcheck writes into its own columns."""
+    from .formatters import spreadsheet_safe
+
+    return str(spreadsheet_safe(text))
+
+
 class ResultCache:
     """The medcheck_* values of each distinct key, computed once per run and numbered.
 
@@ -95,8 +102,8 @@ class ResultCache:
             findings = self.matcher.match(key)
             row = (
                 "true" if any(f.confidence != "possible" for f in findings) else "false",
-                SEPARATOR.join(f.drug.name for f in findings),
-                SEPARATOR.join(f.drug.drug_class for f in findings),
+                _safe(SEPARATOR.join(f.drug.name for f in findings)),  # names and classes may come from a
+                _safe(SEPARATOR.join(f.drug.drug_class for f in findings)),  # user's --drug-list
                 SEPARATOR.join(f.confidence for f in findings),
                 SEPARATOR.join(f"{f.score:g}" for f in findings),
             )
@@ -379,6 +386,29 @@ def sniff_delimiter(path: Path, gz: bool, encoding: str) -> str:
     return best if counts[best] else ","
 
 
+# Files a CSV export is often confused with, by their first bytes.
+MAGIC = {
+    b"\x1f\x8b": "is gzip-compressed; name it .csv.gz",
+    b"PAR1": "is a Parquet file; name it .parquet",
+    b"PK\x03\x04": "is a zip archive or an Excel workbook; export the sheet as CSV",
+    b"\xd0\xcf\x11\xe0": "is an old Excel (.xls) or Office file; export the sheet as CSV",
+    b"%PDF": "is a PDF; medcheck reads CSV, TSV or Parquet exports",
+}
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v")
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """InputError for a file that is not text: a known binary format, or many control bytes."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(f"{path}: not a text file: it {what}")
+    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    if head and controls > len(head) // 10:
+        raise InputError(f"{path}: not a text file (binary data); medcheck reads CSV, TSV or Parquet exports")
+
+
 def source_for(path: Path) -> Source:
     """Work out how to read an input file: format, encoding, delimiter."""
     fmt, gz, delimiter = format_of(path)
@@ -386,6 +416,12 @@ def source_for(path: Path) -> Source:
         raise InputError(f"{path}: file not found")
     if fmt == "parquet":
         return Source(path, "parquet", gzip=gz)
+    with _open_bytes(path, gz) as f:
+        try:
+            head = f.read(8192)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: cannot be read ({exc})") from None
+    _refuse_binary(path, head)
     encoding, note, exact = detect_encoding(path, gz)
     if delimiter is None:
         delimiter = sniff_delimiter(path, gz, encoding)
@@ -440,6 +476,16 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     return schema, batches()
 
 
+class _no_field_limit:
+    """Lift Python csv's 128 KB field limit while medcheck reads (a value may be a megabyte), then restore it."""
+
+    def __enter__(self) -> None:
+        self.old = csv.field_size_limit(2**31 - 1)
+
+    def __exit__(self, *exc: object) -> None:
+        csv.field_size_limit(self.old)
+
+
 def _python_batches(source: Source, schema: pa.Schema, size: int = 65536) -> Iterator[pa.RecordBatch]:
     """Read with Python's csv module: slower, but keeps a CR inside a quoted value, which pyarrow drops."""
     import gzip
@@ -449,7 +495,7 @@ def _python_batches(source: Source, schema: pa.Schema, size: int = 65536) -> Ite
 
     width = len(schema)
     raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")  # type: ignore[arg-type]
-    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text:
+    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text, _no_field_limit():
         reader = csv.reader(text, delimiter=source.delimiter)
         next(reader, None)
         rows: list[list[str]] = []
@@ -491,7 +537,7 @@ def _csv_header(source: Source) -> list[str]:
     import io
 
     raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")
-    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text:
+    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text, _no_field_limit():
         try:
             header = next(csv.reader(text, delimiter=source.delimiter))
         except StopIteration:
@@ -578,9 +624,13 @@ class _spooled_stdin:
         import shutil
 
         fd, tmp = tempfile.mkstemp(prefix="medcheck-stdin-", suffix=".csv")
-        with os.fdopen(fd, "wb") as f:
-            shutil.copyfileobj(sys.stdin.buffer, f, BLOCK)
         self.path = Path(tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                shutil.copyfileobj(sys.stdin.buffer, f, BLOCK)
+        except BaseException:  # Ctrl-C while reading stdin leaves no copy behind
+            self.path.unlink(missing_ok=True)
+            raise
         return self.path
 
     def __exit__(self, *exc: object) -> None:

@@ -28,7 +28,7 @@ class UsageFailure(click.ClickException):
 
 
 def reports_errors(func: F) -> F:
-    """Turn every MedcheckError into a one-line message and exit code 2."""
+    """Turn every MedcheckError into a one-line message and exit code 2; Ctrl-C into one line and 130."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,6 +36,9 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MedcheckError as exc:
             raise UsageFailure(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("medcheck: interrupted; no output file was written.", err=True)
+            raise SystemExit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -32,6 +32,23 @@ def render_drugs_json(drugs: Sequence[Drug]) -> str:
     return json.dumps([drug_record(d) for d in drugs], indent=2, ensure_ascii=False)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe.
+
+    Applied to what medcheck writes into its own CSV columns; the user's own columns are never touched.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe_row(row: dict[str, object]) -> dict[str, object]:
+    return {k: spreadsheet_safe(v) for k, v in row.items()}
+
+
 def render_drugs_csv(drugs: Sequence[Drug]) -> str:
     """CSV with one row per drug; list fields joined with '; '."""
     buf = io.StringIO()
@@ -40,7 +57,7 @@ def render_drugs_csv(drugs: Sequence[Drug]) -> str:
     writer.writeheader()
     for d in drugs:
         rec = drug_record(d)
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in rec.items()})
+        writer.writerow(_safe_row({k: "; ".join(v) if isinstance(v, list) else v for k, v in rec.items()}))
     return buf.getvalue().rstrip("\n")
 
 
@@ -121,7 +138,8 @@ def render_json(report: Report) -> str:
 def render_csv(report: Report) -> str:
     """One row per finding; a line with no finding still gets a row, with the drug fields empty.
 
-    With an ANC, every row also carries the ANC_CSV_FIELDS columns, after the usual ones."""
+    With an ANC, every row also carries the ANC_CSV_FIELDS columns, after the usual ones.
+    Text copied from the input (input, matched_text) is made spreadsheet-safe (see spreadsheet_safe)."""
     buf = io.StringIO()
     extra: dict[str, object] = {}
     if report.anc is not None:
@@ -131,9 +149,9 @@ def render_csv(report: Report) -> str:
     writer.writeheader()
     for r in report.results:
         if not r.findings:
-            writer.writerow({"line": r.line, "input": r.input, **extra})
+            writer.writerow(_safe_row({"line": r.line, "input": r.input, **extra}))
         for f in r.findings:
-            writer.writerow({"line": r.line, "input": r.input, **finding_record(f), **extra})
+            writer.writerow(_safe_row({"line": r.line, "input": r.input, **finding_record(f), **extra}))
     return buf.getvalue().rstrip("\n")
 
 

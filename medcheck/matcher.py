@@ -216,10 +216,14 @@ def check_lines(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
     cat = catalog if catalog is not None else load_catalog()
     matcher = matcher_for(cat)
     results = []
+    seen: dict[str, tuple[Finding, ...]] = {}  # a line's findings depend on its text alone
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        results.append(LineResult(line=number, input=line, findings=matcher.match(line)))
+        findings = seen.get(line)
+        if findings is None:
+            findings = seen[line] = matcher.match(line)
+        results.append(LineResult(line=number, input=line, findings=findings))
     return Report(results=tuple(results), catalog_version=cat.version)
 
 

@@ -280,3 +280,18 @@ def test_anc_formatters():
         "formula_source": "SCNIR (Severe Chronic Neutropenia International Registry, University of Washington: "
                           "Calculating an Absolute Neutrophil Count; https://scnir-neutropenia.uw.edu/?p=220)",
     }
+
+
+def test_csv_cells_copied_from_the_input_are_spreadsheet_safe():
+    from medcheck.models import Drug, Finding, LineResult
+
+    cloz = Drug("clozapine", "antipsychotic", "labeled")
+    report = Report(results=(
+        LineResult(1, "=HYPERLINK(\"x\")"),
+        LineResult(2, "-clozapine", (Finding(cloz, "-clozapine", "clozapine", 100.0, "exact"),)),
+        LineResult(3, "@SUM(1)"), LineResult(4, "+1"), LineResult(5, "clozapine = 100 mg"),
+    ))
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert [r["input"] for r in rows] == ["'=HYPERLINK(\"x\")", "'-clozapine", "'@SUM(1)", "'+1", "clozapine = 100 mg"]
+    assert rows[1]["matched_text"] == "'-clozapine"
+    assert [r["input"] for r in json.loads(render_json(report))["results"]][:2] == ["=HYPERLINK(\"x\")", "-clozapine"]

@@ -182,3 +182,18 @@ def test_ctrl_c_on_the_command_line(tmp_path):
     assert proc.returncode == 130
     assert err.decode() == "medcheck: interrupted; no output file was written.\n"
     only(tmp_path)
+
+
+def test_nothing_is_sent_anywhere(tmp_path, monkeypatch):
+    """check and batch run with every socket refused: medcheck needs no network."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("medcheck tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert CliRunner().invoke(cli, ["check"], input="clozapine\nclozapne\n").exit_code == 1
+    src = tmp_path / "in.csv"
+    src.write_text("id,medication\n1,clozapine\n", encoding="utf-8")
+    assert batch(str(src), "-o", str(tmp_path / "out.parquet")).exit_code == 1

@@ -1,12 +1,13 @@
 """Benchmark `medcheck batch` against the I/O floor: pyarrow reading the file as text and writing it back.
 
 Usage: python benchmarks/bench_batch.py [--rows 10000000] [--free-rows 1000000] [--seed 7] [--dir /tmp/medcheck-bench]
+       [--repeat 3]
 
 Two exports are generated reproducibly (seeded): an EHR-like one with about 600 distinct medication
 strings, and one of nearly all distinct free text (random doses, routes, frequencies, case). For each,
 the floor (pyarrow streaming read with every column as a string, streaming CSV write) and
 `python -m medcheck batch` (start-up included, peak memory from the child's rusage) are timed in the
-same run, and a naive pandas + rapidfuzz.process.extractOne per row is timed on a sample.
+same run (interleaved, median of --repeat runs), and a naive pandas + rapidfuzz.process.extractOne per row is timed on a sample.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--free-rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/medcheck-bench"))
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and of medcheck, interleaved")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
 
@@ -132,13 +135,18 @@ def main() -> None:
         if not src.exists():
             write_export(src, rows, meds, args.seed)
         size = src.stat().st_size / 1e6
-        t_floor = floor(src, args.dir / "floor-out.csv")
-        t_med, peak = medcheck_run(src, args.dir / "medcheck-out.csv")
+        floors, runs, peaks = [], [], []
+        for _ in range(args.repeat):  # interleaved, so both see the same machine
+            floors.append(floor(src, args.dir / "floor-out.csv"))
+            seconds, peak = medcheck_run(src, args.dir / "medcheck-out.csv")
+            runs.append(seconds)
+            peaks.append(peak)
+        t_floor, t_med = statistics.median(floors), statistics.median(runs)
         rate = naive(src, 20_000)
-        print(f"{label} ({size:,.0f} MB)")
-        print(f"  pyarrow read+write floor: {t_floor:6.1f} s")
-        print(f"  medcheck batch:           {t_med:6.1f} s  = {t_med / t_floor:.2f}x the floor, "
-              f"{rows / t_med:,.0f} rows/s, peak memory {peak:,.0f} MB")
+        print(f"{label} ({size:,.0f} MB), median of {args.repeat}")
+        print(f"  pyarrow read+write floor: {t_floor:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in floors)})")
+        print(f"  medcheck batch:           {t_med:6.2f} s  = {t_med / t_floor:.2f}x the floor, "
+              f"{rows / t_med:,.0f} rows/s, peak memory {max(peaks):,.0f} MB  (runs: {', '.join(f'{t:.2f}' for t in runs)})")
         print(f"  naive pandas + extractOne per row: {rate:,.0f} rows/s (20,000-row sample) "
               f"= {rows / rate:,.0f} s for the file")
 

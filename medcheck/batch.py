@@ -603,17 +603,19 @@ def run_batch(
         out_schema = out_schema.append(pa.field(col, pa.string()))
     summary = Summary(notes=[source.note] if source.note else [])
     out_fmt, _, out_delim = ("csv", False, ",") if output is None else format_of(output)
+    tally = _Tally(summary, id_index)
     with _atomic(output) as target:
         writer = _writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
         try:
             for batch in batches:
                 annotated = annotate(batch.column(index), cache)
-                _tally(summary, batch, annotated, id_index)
+                tally.add(batch, annotated)
                 writer.write(pa.RecordBatch.from_arrays([*batch.columns, *annotated.columns], schema=out_schema))
                 if progress is not None:
                     progress(batch.num_rows)
         finally:
             writer.close()
+    tally.flush()
     return summary
 
 
@@ -727,37 +729,65 @@ class _writer:
         self._raise()
 
 
-def _tally(summary: Summary, batch: pa.RecordBatch, annotated: Annotated, id_index: int | None) -> None:
-    """Add one batch to the counts, working on distinct strings rather than rows."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class _Tally:
+    """Counts for the summary: rows per numbered result summed over batches (one bincount each),
+    turned into counts by drug and class when the numbering restarts and at the end."""
 
-    summary.rows += batch.num_rows
-    counts = pc.value_counts(annotated.codes)
-    per_code = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
-    flagged_codes = []
-    for code, n in per_code.items():
-        flag, drugs, classes, confidences, _ = annotated.rows[code]
-        if flag != "true":
-            continue
-        flagged_codes.append(code)
-        summary.flagged_rows += n
-        for drug, cls, conf in zip(drugs.split(SEPARATOR), classes.split(SEPARATOR), confidences.split(SEPARATOR)):
-            if conf != "possible":
-                summary.by_drug[drug] += n
-                summary.by_class[cls] += n
-    if id_index is None or not flagged_codes:
-        return
-    pairs = pa.table({"code": annotated.codes, "id": batch.column(id_index)})
-    pairs = pairs.filter(pc.is_in(pairs["code"], pa.array(flagged_codes, pairs["code"].type)))
-    unique = pairs.group_by(["code", "id"]).aggregate([])
-    for code, patient in zip(unique["code"].to_pylist(), unique["id"].to_pylist()):
-        if patient in (None, ""):
-            continue
-        _, drugs, _, confidences, _ = annotated.rows[code]
-        for drug, conf in zip(drugs.split(SEPARATOR), confidences.split(SEPARATOR)):
-            if conf != "possible":
-                summary.patients[drug].add(str(patient))
+    def __init__(self, summary: Summary, id_index: int | None) -> None:
+        self.summary = summary
+        self.id_index = id_index
+        self.rows: list[Row] | None = None
+        self.counts: Any = None
+
+    def add(self, batch: pa.RecordBatch, annotated: Annotated) -> None:
+        import numpy as np
+
+        self.summary.rows += batch.num_rows
+        per_id = np.bincount(_numpy(annotated.codes), minlength=len(annotated.rows))
+        if annotated.rows is not self.rows:  # the cache started afresh: its numbers mean new things
+            self.flush()
+            self.rows, self.counts = annotated.rows, per_id
+        else:
+            if len(self.counts) < len(per_id):
+                self.counts = np.pad(self.counts, (0, len(per_id) - len(self.counts)))
+            self.counts[: len(per_id)] += per_id
+        if self.id_index is not None:
+            flagged = [int(i) for i in np.flatnonzero(per_id) if annotated.rows[i][0] == "true"]
+            if flagged:
+                self._patients(batch, annotated, flagged)
+
+    def flush(self) -> None:
+        import numpy as np
+
+        if self.rows is None:
+            return
+        summary = self.summary
+        for i in np.flatnonzero(self.counts):
+            flag, drugs, classes, confidences, _ = self.rows[i]
+            if flag != "true":
+                continue
+            n = int(self.counts[i])
+            summary.flagged_rows += n
+            for drug, cls, conf in zip(drugs.split(SEPARATOR), classes.split(SEPARATOR), confidences.split(SEPARATOR)):
+                if conf != "possible":
+                    summary.by_drug[drug] += n
+                    summary.by_class[cls] += n
+        self.rows, self.counts = None, None
+
+    def _patients(self, batch: pa.RecordBatch, annotated: Annotated, flagged: list[int]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pairs = pa.table({"code": annotated.codes, "id": batch.column(self.id_index)})
+        pairs = pairs.filter(pc.is_in(pairs["code"], _ints(flagged)))
+        unique = pairs.group_by(["code", "id"]).aggregate([])
+        for code, patient in zip(unique["code"].to_pylist(), unique["id"].to_pylist()):
+            if patient in (None, ""):
+                continue
+            _, drugs, _, confidences, _ = annotated.rows[code]
+            for drug, conf in zip(drugs.split(SEPARATOR), confidences.split(SEPARATOR)):
+                if conf != "possible":
+                    self.summary.patients[drug].add(str(patient))
 
 
 def render_summary_text(summary: Summary) -> str:

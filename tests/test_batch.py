@@ -48,6 +48,31 @@ def test_synthea_export_round_trips_and_flags(tmp_path):
     assert "17,225 rows checked" in result.stderr and "vancomycin: 31 (31)" in result.stderr
 
 
+def test_summary_and_rows_survive_the_cache_starting_afresh(tmp_path, monkeypatch):
+    """On endless free text the result cache restarts (flat memory): outputs and counts must not change."""
+    import medcheck.batch
+
+    src = tmp_path / "in.csv"
+    lines = free_text_lines(30_000, seed=5)
+    src.write_text("id,medication\n" + "".join(f"{i % 997},{line}\n" for i, line in enumerate(lines)), encoding="utf-8")
+    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 16)  # many batches
+    normal = run_batch(src, tmp_path / "a.csv", id_column="id")
+    monkeypatch.setattr(medcheck.batch.ResultCache, "LIMIT", 50)
+    restarts = []
+    trim = medcheck.batch.ResultCache.trim
+
+    def counting_trim(self, force=False):
+        before = self.rows if not force else None
+        trim(self, force)
+        restarts.append(self.rows is not before)
+
+    monkeypatch.setattr(medcheck.batch.ResultCache, "trim", counting_trim)
+    restarted = run_batch(src, tmp_path / "b.csv", id_column="id")
+    assert sum(restarts) > 5
+    assert restarted.as_dict() == normal.as_dict() and normal.flagged_rows > 1000
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
 SPECTRUM_FILES = sorted(p.name for p in (SPECTRUM / "csvs").glob("*.csv"))
 
 

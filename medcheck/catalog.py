@@ -63,6 +63,20 @@ class Catalog:
                 hits.append(drug)
         return tuple(hits)
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle the mappings as dicts (a mappingproxy does not pickle), so a catalog can go to worker processes."""
+        return _unpickle_catalog, (
+            self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels), self.source
+        )
+
+
+def _unpickle_catalog(
+    drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
+    version: str, labels: dict[str, str], source: str,
+) -> Catalog:
+    return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
+                   MappingProxyType(labels), source)
+
 
 def _split(value: str | None) -> tuple[str, ...]:
     """Split a ';'-separated cell into stripped, non-empty parts."""

@@ -252,3 +252,16 @@ def test_notes_never_tell_anyone_to_stop_a_medicine(catalog):
 
     for drug in catalog.drugs:
         assert not re.search(r"\b(stop|hold|interrupt|discontinue)\b", drug.note, re.I), (drug.name, drug.note)
+
+
+def test_catalog_pickles(catalog):
+    """A catalog crosses process boundaries (Dask workers) whole: same drugs, indexes, guard and version."""
+    import pickle
+    from types import MappingProxyType
+
+    copy = pickle.loads(pickle.dumps(catalog))
+    assert copy.drugs == catalog.drugs and copy.version == catalog.version and copy.source == catalog.source
+    assert dict(copy.names) == dict(catalog.names) and dict(copy.abbreviations) == dict(catalog.abbreviations)
+    assert copy.guard == catalog.guard and dict(copy.labels) == dict(catalog.labels)
+    assert isinstance(copy.names, MappingProxyType)  # still read-only
+    assert copy.names["clozapine"] is copy.drugs[[d.name for d in copy.drugs].index("clozapine")]

@@ -172,42 +172,74 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Output file (.csv, .tsv, .parquet); CSV on stdout when absent.")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Output file (.csv, .tsv, .parquet); CSV on stdout when absent. With --engine dask, a "
+                   "folder of part files: Parquet if its name ends in .parquet, TSV in .tsv, else CSV.")
 @click.option("--column", default=None, help="The medication column (default: DESCRIPTION, medication, drug_name, ...).")
 @click.option("--id-column", default=None, help="A patient id column, to count distinct patients per drug.")
 @click.option("--summary", "show_summary", is_flag=True, help="Print counts by drug and class to stderr.")
 @click.option("--summary-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the counts to this .json or .md file.")
+@click.option("--engine", type=click.Choice(["default", "dask"]), default="default", show_default=True,
+              help="dask: INPUT may be a folder or a quoted glob of many files, checked in parallel on Dask "
+                   "(needs: pip install \"medcheck[dask]\").")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the address of a running dask.distributed scheduler (tcp://host:8786). "
+                   "Without it, a local cluster of worker processes is started and stopped.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --engine dask and no --scheduler: how many local worker processes (default: one per core, "
+                   "at most one per file).")
 @drug_list_option
 @reports_errors
 def batch(
     input_path: Path, output: Path | None, column: str | None, id_column: str | None, show_summary: bool,
-    summary_file: Path | None, drug_list: Path | None,
+    summary_file: Path | None, engine: str, scheduler: str | None, workers: int | None, drug_list: Path | None,
 ) -> None:
     """Check every row of an EHR export (CSV, TSV, .csv.gz, Parquet) and write it back with medcheck_* columns.
 
     Every input row and column is kept unchanged and in order. Exit codes: 0 nothing flagged,
     1 something flagged, 2 the check could not run.
 
-    Example:
+    With --engine dask, INPUT is a file, a folder or a quoted glob, and -o names a folder: part
+    N holds the rows of the N-th input file (sorted by name), in order.
+
+    Examples:
 
         medcheck batch medications.csv -o flagged.csv --summary
+
+        medcheck batch 'exports/*.csv' --engine dask -o flagged/
     """
     import json
 
     from .batch import Progress, render_summary_markdown, render_summary_text, run_batch
 
-    catalog = load_catalog(drug_list)
-    progress = Progress(sys.stderr) if _stderr_is_terminal() else None
-    source = None if str(input_path) == "-" else input_path
-    summary = run_batch(
-        source, output, column=column, id_column=id_column, catalog=catalog,
-        stdout=sys.stdout.buffer if output is None else None, progress=progress,
-    )
-    if progress is not None:
-        progress.done()
+    if engine == "dask":
+        from .dask import require_dask, run_batch as run_dask
+
+        require_dask()
+        if output is None:
+            raise UsageFailure("--engine dask writes a folder of part files; name it with -o")
+        if scheduler is not None and workers is not None:
+            raise UsageFailure("--workers starts a local cluster; it cannot go with --scheduler")
+        summary = run_dask(input_path, output, column=column, id_column=id_column, catalog=load_catalog(drug_list),
+                           scheduler=scheduler, workers=workers)
+    else:
+        if scheduler is not None or workers is not None:
+            raise UsageFailure("--scheduler and --workers need --engine dask")
+        if input_path.is_dir():
+            raise UsageFailure(f"{input_path}: is a folder; give a file, or check a folder with --engine dask")
+        if output is not None and output.is_dir():
+            raise UsageFailure(f"{output}: is a folder; give a file name with -o (--engine dask writes folders)")
+        catalog = load_catalog(drug_list)
+        progress = Progress(sys.stderr) if _stderr_is_terminal() else None
+        source = None if str(input_path) == "-" else input_path
+        summary = run_batch(
+            source, output, column=column, id_column=id_column, catalog=catalog,
+            stdout=sys.stdout.buffer if output is None else None, progress=progress,
+        )
+        if progress is not None:
+            progress.done()
     for note in summary.notes:
         click.echo(f"medcheck: {note}", err=True)
     if show_summary:

@@ -82,10 +82,10 @@ def input_paths(pattern: str | Path) -> list[Path]:
         files = sorted(p for p in found if _known(p))
         if not files:
             raise InputError(f"{pattern}: the folder holds no .csv, .tsv, .txt, .csv.gz or .parquet files")
-    elif glob.has_magic(text):
+    elif any(c in text for c in "*?["):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
-            raise InputError(f"{pattern}: no file matches; quote the pattern so that medcheck, not the shell, expands it")
+            raise InputError(f"{pattern}: no file matches")
     elif path.is_file():
         files = [path]
     else:
@@ -218,7 +218,7 @@ def check_output(output: Path, pattern: str | Path, inputs: Sequence[Path]) -> N
     target = output.resolve()
     folder = Path(os.path.expanduser(str(pattern)))
     if folder.is_dir() and (target == folder.resolve() or folder.resolve() in target.parents):
-        raise InputError(f"{output}: is inside the input folder {pattern}; write the output to another folder with -o")
+        raise InputError(f"{output}: is the input folder {pattern} or inside it; write the output to another folder with -o")
     for path in inputs:
         real = path.resolve()
         if target == real or target == real.parent or target in real.parents:

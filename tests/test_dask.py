@@ -282,22 +282,31 @@ def test_rerun_replaces_its_own_output_folder_only(cluster, tmp_path):
     assert (out / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("where", ["input folder", "inside input folder", "beside the inputs", "a file"])
-def test_refuses_to_write_over_or_among_the_inputs(tmp_path, where):
+@pytest.mark.parametrize("where, message", [
+    ("input folder", "is the input folder"),
+    ("inside input folder", "is the input folder"),
+    ("beside the inputs", "holds input files"),
+    ("an input file", "holds input files"),
+    ("another file", "is a file"),
+])
+def test_refuses_to_write_over_or_among_the_inputs(tmp_path, where, message):
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.csv").write_text("medication\nclozapine\n", encoding="utf-8")
-    before = sorted(tmp_path.rglob("*"))
+    (tmp_path / "other.csv").write_text("x\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     pattern, out = {
         "input folder": (src, src),
         "inside input folder": (src, src / "flagged"),
         "beside the inputs": (src / "*.csv", src),
-        "a file": (src, src / "a.csv"),
+        "an input file": (src / "*.csv", src / "a.csv"),
+        "another file": (src, tmp_path / "other.csv"),
     }[where]
     result = invoke(str(pattern), "--engine", "dask", "-o", str(out))
     assert result.exit_code == 2, result.output
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert sorted(tmp_path.rglob("*")) == before
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "other.csv"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -78,7 +78,7 @@ def main() -> None:
     clusters = {}
     for workers in (1, 2):  # started once, before the runs; not timed
         clusters[workers] = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                         dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                                          silence_logs=logging.ERROR)
     configs: dict[str, Callable[[], float]] = {
         "default engine, one file after another": lambda: sum(

@@ -431,10 +431,11 @@ class _client:
         if self.workers < 1:
             raise InputError(f"--workers {self.workers}: give at least 1 worker")
         # One thread per worker process: check_frame is Python-bound, so processes, not threads, add speed.
-        # No dashboard; the scheduler's small HTTP server takes any free port, not 8787, which another
-        # cluster may hold (distributed then warns on stderr).
+        # No dashboard. The scheduler's small HTTP server still starts: on 127.0.0.1 like the rest of the
+        # cluster (":0" would listen on every interface), and on any free port rather than 8787, which
+        # another cluster may hold (distributed then warns on stderr).
         self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                    dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                    dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                                     silence_logs=logging.ERROR)
         self.client = Client(self.cluster)
         return self.client

@@ -32,7 +32,7 @@ def cluster():
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR) as cluster:
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR) as cluster:
         yield cluster
 
 
@@ -226,6 +226,21 @@ def test_local_cluster_is_started_and_stopped(export, tmp_path):
     ref = default_engine(export / "meds-0.csv", tmp_path / "ref.csv")
     assert (out / "part-00000.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
     assert proc.stderr.splitlines() == [f"medcheck: {ref.rows} rows checked; {ref.flagged_rows} flagged."]
+
+
+def test_local_cluster_listens_on_loopback_only():
+    """The cluster medcheck starts for itself accepts no connection from another machine."""
+    import psutil
+
+    from medcheck.dask import _client
+
+    with _client(None, 1):
+        me = psutil.Process()
+        listening = [
+            c.laddr.ip for p in [me, *me.children(recursive=True)]
+            for c in (getattr(p, "net_connections", None) or p.connections)(kind="inet") if c.status == psutil.CONN_LISTEN
+        ]
+    assert listening and set(listening) == {"127.0.0.1"}
 
 
 def test_without_dask_exits_2_naming_the_extra(monkeypatch, export, tmp_path):

@@ -218,7 +218,9 @@ def check_output(output: Path, pattern: str | Path, inputs: Sequence[Path]) -> N
     target = output.resolve()
     folder = Path(os.path.expanduser(str(pattern)))
     if folder.is_dir() and (target == folder.resolve() or folder.resolve() in target.parents):
-        raise InputError(f"{output}: is the input folder {pattern} or inside it; write the output to another folder with -o")
+        raise InputError(
+            f"{output}: is the input folder {pattern} or inside it; write the output to another folder with -o"
+        )
     for path in inputs:
         real = path.resolve()
         if target == real or target == real.parent or target in real.parents:

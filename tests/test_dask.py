@@ -52,7 +52,8 @@ def synthea_rows() -> list[list[str]]:
 # Values a reader could lose: leading zeros, empty cells, NA-like text, quoted commas and newlines, Unicode.
 TRICKY = [
     ["", "", "007", "", "", "00123", "cloZAPine 100 mg", "", "NA", "null", "", "", "fever, \"high\""],
-    ["2020-01-01", "", "008", "", "", "0", "Clozapine 100 mg – 錠剤 💊", "1e5", "", "", "", "", "line one\nline two"],
+    ["2020-01-01", "", "008", "", "", "0", "Clozapine 100 mg – 錠剤 💊", "1e5", "", "", "", "",
+     "line one\nline two"],
     ["", "", "", "", "", "", "", "", "", "", "", "", ""],
     ["x", "", "009", "", "", "000", "Bactrim DS, twice daily", "-0", "N/A", "NaN", "None", "", "é ü ñ"],
 ]
@@ -238,7 +239,8 @@ def test_local_cluster_listens_on_loopback_only():
         me = psutil.Process()
         listening = [
             c.laddr.ip for p in [me, *me.children(recursive=True)]
-            for c in (getattr(p, "net_connections", None) or p.connections)(kind="inet") if c.status == psutil.CONN_LISTEN
+            for c in (getattr(p, "net_connections", None) or p.connections)(kind="inet")
+            if c.status == psutil.CONN_LISTEN
         ]
     assert listening and set(listening) == {"127.0.0.1"}
 
@@ -349,7 +351,8 @@ def test_no_files_match(tmp_path):
 
 
 def test_importing_medcheck_does_not_import_dask():
-    code = "import sys, medcheck, medcheck.cli, medcheck.dask; print('dask' in sys.modules, 'distributed' in sys.modules)"
+    code = ("import sys, medcheck, medcheck.cli, medcheck.dask; "
+            "print('dask' in sys.modules, 'distributed' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -255,18 +257,33 @@ def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotate
     return Annotated([column.take(index) for column in cache.columns()], index, cache.rows)
 
 
+@functools.lru_cache(maxsize=8)
+def _shared_cache(catalog: Catalog) -> tuple[ResultCache, threading.Lock]:
+    """One result cache per catalog and process, so the partitions a worker checks share their work."""
+    return ResultCache(matcher_for(catalog)), threading.Lock()
+
+
 def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Return a copy of df with the medcheck_* columns appended; the per-partition function for any engine."""
+    """Return a copy of df with the medcheck_* columns appended; the per-partition function for any engine.
+
+    Safe to call from several threads; results are remembered across calls in the same process.
+    """
+    import pandas as pd
     import pyarrow as pa
 
     if column not in df.columns:
         raise InputError(f"no column {column!r} in the frame; columns are: {', '.join(map(str, df.columns))}")
-    cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
-    values = df[column].astype("object").where(df[column].notna(), "").astype(str)
-    columns = annotate(pa.array(values.tolist(), type=pa.string()), cache).columns
+    series = df[column]
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
+        values = pa.array(series)  # Arrow-backed text: no copy
+    else:
+        values = pa.array(series.astype("object").where(series.notna(), "").astype(str).tolist(), type=pa.string())
+    cache, lock = _shared_cache(catalog if catalog is not None else load_catalog())
+    with lock:
+        columns = annotate(values, cache).columns
     out = df.copy()
     for name, col in zip(OUTPUT_COLUMNS, columns):
-        out[name] = col.to_pylist()
+        out[name] = col.to_pandas().set_axis(df.index)  # the dtype pandas gives text (str, or object before 3.0)
     return out
 
 

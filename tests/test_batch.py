@@ -387,3 +387,23 @@ def test_progress_only_on_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr("medcheck.cli._stderr_is_terminal", lambda: True)
     shown = invoke(str(src), "-o", str(tmp_path / "b.csv"))
     assert "\r1 rows, " in shown.stderr
+
+
+def test_check_frame_keeps_the_index_and_reads_arrow_text():
+    frame = pd.DataFrame({"med": pd.array(["metformin", None, "clozapine 25 mg"], dtype="string[pyarrow]")},
+                         index=[30, 10, 20])
+    out = check_frame(frame, "med")
+    assert out.index.tolist() == [30, 10, 20]
+    assert out["medcheck_drugs"].tolist() == ["", "", "clozapine"]
+    assert out.loc[20, "medcheck_flag"] == "true" and out.loc[10, "medcheck_flag"] == "false"
+
+
+def test_check_frame_from_many_threads_agrees():
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = free_text_lines(2000, seed=11)
+    frames = [pd.DataFrame({"med": lines[i::8]}) for i in range(8)]
+    alone = [check_frame(f, "med")["medcheck_drugs"].tolist() for f in frames]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda f: check_frame(f, "med")["medcheck_drugs"].tolist(), frames * 3))
+    assert together == alone * 3

@@ -42,6 +42,7 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _DOSE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_JOINED = re.compile(r"-[^\W\d_]")  # a hyphen, then a letter: the word before it starts a name
 
 
 class Token(NamedTuple):
@@ -88,8 +89,8 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
         if _NUMBER.fullmatch(word):
             after_number = True
             continue
-        if after_number and word in UNITS:
-            continue
+        if after_number and word in UNITS and not _JOINED.match(folded, m.end()):
+            continue  # "500 mg" is a dose, but in "500 mg L-PAM" or "1. L-PAM" the "l" is part of a name
         after_number = False
         if word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
             continue

@@ -39,6 +39,8 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         ("Penicillin G Potassium 5000000 UNT Injection", "penicillin g"),
         ("Bicillin L-A 1.2 million units IM", "penicillin g"),
         ("\u2022 Tapazole 10mg", "methimazole"),
+        ("2 mg L-PAM daily", "melphalan"),  # "L" after a dose is part of the name, not litres (found by hypothesis)
+        ("1. L-NARPENOL", "levamisole"),
     ],
 )
 def test_reads_real_lines(line, drug):

@@ -30,6 +30,8 @@ DATA = Path(__file__).parent / "data"
         ("etoposide (VP-16) 100 mg", "etoposide vp-16"),
         ("1. \u2022 co-trimoxazole 960mg bd", "co trimoxazole"),
         ("potassium chloride 20 meq", "potassium"),  # a leading salt word is the drug itself
+        ("500 mg L-PAM", "l pam"),  # a unit word hyphen-joined to the next word starts a name (found by hypothesis)
+        ("1. L-NARPENOL", "l narpenol"),  # the same after a list number
         ("", ""),
         ("100 mg", ""),
     ],
@@ -67,6 +69,7 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
         ("ClOZApine,", KEEP, "clozapine"),
         ("(Tegretol)", KEEP, "tegretol"),
         ("5-FU", KEEP, "5-fu"),
+        ("L-PAM", KEEP, "l-pam"),  # "l pam" would drop its "l" as a unit after a number
         ("b12", KEEP, "b12"),  # "b" then a number: "b" alone would leave no number read
     ],
 )

@@ -38,7 +38,11 @@ SALTS = frozenset(
 )
 
 # Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
-_TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
+# Dotted abbreviations are one word without their dots ("b.i.d." is "bid", "p.o." is "po"), not stray letters.
+_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?"
+    r"|(?P<dotted>[^\W\d_](?:\.[^\W\d_])+)\b|[^\W\d_]+"
+)
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _DOSE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
@@ -85,7 +89,7 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
     """Tokenize folded text from a state (a number just read, a word already kept); return words and end state."""
     kept: list[Token] = []
     for m in _TOKEN.finditer(folded):
-        word = m.group()
+        word = m.group() if m.lastgroup is None else m.group().replace(".", "")
         if _NUMBER.fullmatch(word):
             after_number = True
             continue

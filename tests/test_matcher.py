@@ -41,6 +41,8 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         ("\u2022 Tapazole 10mg", "methimazole"),
         ("2 mg L-PAM daily", "melphalan"),  # "L" after a dose is part of the name, not litres (found by hypothesis)
         ("1. L-NARPENOL", "levamisole"),
+        # "b.i.d." read as letters made "peginterferon alfa b", the guard name of alfa-2b (found by hypothesis)
+        ("peginterferon alfa-2a 180 \u00b5g SC weekly b.i.d.", "peginterferon alfa-2a"),
     ],
 )
 def test_reads_real_lines(line, drug):

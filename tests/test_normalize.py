@@ -32,6 +32,8 @@ DATA = Path(__file__).parent / "data"
         ("potassium chloride 20 meq", "potassium"),  # a leading salt word is the drug itself
         ("500 mg L-PAM", "l pam"),  # a unit word hyphen-joined to the next word starts a name (found by hypothesis)
         ("1. L-NARPENOL", "l narpenol"),  # the same after a list number
+        ("clozapine 100 mg p.o. b.i.d.", "clozapine"),  # dotted abbreviations are words, not stray letters
+        ("1.5-fu U.S.P.", "1.5-fu usp"),  # only letters lose their dots
         ("", ""),
         ("100 mg", ""),
     ],
@@ -60,6 +62,7 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
         ("500mg", SETS_NUMBER, "0"),  # a dose glued to its unit leaves a number read, like "0"
         ("x35", SETS_NUMBER, "0"),
         ("q12h", CLEARS_NUMBER, "x"),
+        ("b.i.d.", CLEARS_NUMBER, "x"),
         ("PO", CLEARS_NUMBER, "x"),
         ("daily", CLEARS_NUMBER, "x"),
         (",", SKIP, ""),

@@ -6,10 +6,11 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-# Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug).
+# Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug);
+# so do multipliers ("2.4 million units", "3 MIU"), which are part of the amount.
 UNITS = frozenset(
     """mg mgs mcg ug μg µg g gm gms gram grams kg ml mls l unit units unt u iu meq mmol mol hr hrs h
-    actuat puff puffs dose doses drop drops cc m m2 kg""".split()
+    actuat puff puffs dose doses drop drops cc m m2 kg million mu miu""".split()
 )
 # Words that never name a drug: routes, forms, release types, frequencies, instructions, glue words.
 NOISE = frozenset(

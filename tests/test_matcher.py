@@ -43,6 +43,9 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         ("1. L-NARPENOL", "levamisole"),
         # "b.i.d." read as letters made "peginterferon alfa b", the guard name of alfa-2b (found by hypothesis)
         ("peginterferon alfa-2a 180 \u00b5g SC weekly b.i.d.", "peginterferon alfa-2a"),
+        # a kept "million" made "benzathine" a counter-ion and left plain "penicillin", a possible match only
+        ("2.4 million units benzathine penicillin IM", "penicillin g"),
+        ("3 MIU procaine penicillin", "penicillin g"),
     ],
 )
 def test_reads_real_lines(line, drug):

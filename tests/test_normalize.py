@@ -34,6 +34,7 @@ DATA = Path(__file__).parent / "data"
         ("1. L-NARPENOL", "l narpenol"),  # the same after a list number
         ("clozapine 100 mg p.o. b.i.d.", "clozapine"),  # dotted abbreviations are words, not stray letters
         ("1.5-fu U.S.P.", "1.5-fu usp"),  # only letters lose their dots
+        ("2.4 million units benzathine penicillin IM", "benzathine penicillin"),  # "million" is part of the amount
         ("", ""),
         ("100 mg", ""),
     ],

@@ -12,6 +12,8 @@ UNITS = frozenset(
     """mg mgs mcg ug μg µg g gm gms gram grams kg ml mls l unit units unt u iu meq mmol mol hr hrs h
     actuat puff puffs dose doses drop drops cc m m2 kg million mu miu""".split()
 )
+# Numbers written as words are amounts too ("one tablet three times daily"); "once" is a frequency (NOISE).
+NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve half".split())
 # Words that never name a drug: routes, forms, release types, frequencies, instructions, glue words.
 NOISE = frozenset(
     """oral orally po iv ivpb ivp im sc sq subq subcut sl pr pv top topical inh inhaled intravenous intramuscular
@@ -91,7 +93,7 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
     kept: list[Token] = []
     for m in _TOKEN.finditer(folded):
         word = m.group() if m.lastgroup is None else m.group().replace(".", "")
-        if _NUMBER.fullmatch(word):
+        if _NUMBER.fullmatch(word) or word in NUMBER_WORDS:
             after_number = True
             continue
         if after_number and word in UNITS and not _JOINED.match(folded, m.end()):

@@ -46,6 +46,7 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         # a kept "million" made "benzathine" a counter-ion and left plain "penicillin", a possible match only
         ("2.4 million units benzathine penicillin IM", "penicillin g"),
         ("3 MIU procaine penicillin", "penicillin g"),
+        ("Pepcid AC one tablet daily", "famotidine"),  # "AC one" read like Aczone (dapsone) while "one" was a word
     ],
 )
 def test_reads_real_lines(line, drug):

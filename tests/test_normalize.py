@@ -35,6 +35,7 @@ DATA = Path(__file__).parent / "data"
         ("clozapine 100 mg p.o. b.i.d.", "clozapine"),  # dotted abbreviations are words, not stray letters
         ("1.5-fu U.S.P.", "1.5-fu usp"),  # only letters lose their dots
         ("2.4 million units benzathine penicillin IM", "benzathine penicillin"),  # "million" is part of the amount
+        ("Pepcid AC one tablet three times daily", "pepcid ac"),  # numbers as words are amounts
         ("", ""),
         ("100 mg", ""),
     ],
@@ -62,6 +63,7 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
         ("10.92", SETS_NUMBER, "0"),
         ("500mg", SETS_NUMBER, "0"),  # a dose glued to its unit leaves a number read, like "0"
         ("x35", SETS_NUMBER, "0"),
+        ("Three", SETS_NUMBER, "0"),
         ("q12h", CLEARS_NUMBER, "x"),
         ("b.i.d.", CLEARS_NUMBER, "x"),
         ("PO", CLEARS_NUMBER, "x"),

@@ -124,6 +124,9 @@ def test_short_words_are_never_fuzzy():
         ("D/C'd carbamazepine 2022", "history"),
         ("Hx agranulocytosis on methimazole", "history"),
         ("previously on clozapine, stopped 2019", "history"),
+        ("1. Completed ganciclovir induction", "history"),  # after a list number (found by hypothesis)
+        ("[x] finished ganciclovir", "history"),
+        ("venetoclax (ramp-up completed)", "current"),
         ("clozapine 100 mg nightly", "current"),
     ],
 )

@@ -42,7 +42,8 @@ def sound_key(text: str) -> str:
 
 
 # "Completed ganciclovir induction" is history; "venetoclax (ramp-up completed)" is current use.
-LEADING_HISTORY = re.compile(r"\W*(completed|finished)\b")
+# The word may follow a list marker: a bullet, "1.", "2)", "(a)", "[x]", "iv.".
+LEADING_HISTORY = re.compile(r"[\W_]*(?:(?:\d+|[a-z]|[ivx]+)[.):\]]?(?=\W)\W*)?(completed|finished)\b")
 
 
 def max_edits(length: int) -> int:

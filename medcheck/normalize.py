@@ -6,11 +6,14 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-# Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug).
+# Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug);
+# so do multipliers ("2.4 million units", "3 MIU"), which are part of the amount.
 UNITS = frozenset(
     """mg mgs mcg ug μg µg g gm gms gram grams kg ml mls l unit units unt u iu meq mmol mol hr hrs h
-    actuat puff puffs dose doses drop drops cc m m2 kg""".split()
+    actuat puff puffs dose doses drop drops cc m m2 kg million mu miu""".split()
 )
+# Numbers written as words are amounts too ("one tablet three times daily"); "once" is a frequency (NOISE).
+NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve half".split())
 # Words that never name a drug: routes, forms, release types, frequencies, instructions, glue words.
 NOISE = frozenset(
     """oral orally po iv ivpb ivp im sc sq subq subcut sl pr pv top topical inh inhaled intravenous intramuscular
@@ -38,10 +41,15 @@ SALTS = frozenset(
 )
 
 # Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
-_TOKEN = re.compile(r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?|[^\W\d_]+")
+# Dotted abbreviations are one word without their dots ("b.i.d." is "bid", "p.o." is "po"), not stray letters.
+_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?"
+    r"|(?P<dotted>[^\W\d_](?:\.[^\W\d_])+)\b|[^\W\d_]+"
+)
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _DOSE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_JOINED = re.compile(r"-[^\W\d_]")  # a hyphen, then a letter: the word before it starts a name
 
 
 class Token(NamedTuple):
@@ -84,12 +92,12 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
     """Tokenize folded text from a state (a number just read, a word already kept); return words and end state."""
     kept: list[Token] = []
     for m in _TOKEN.finditer(folded):
-        word = m.group()
-        if _NUMBER.fullmatch(word):
+        word = m.group() if m.lastgroup is None else m.group().replace(".", "")
+        if _NUMBER.fullmatch(word) or word in NUMBER_WORDS:
             after_number = True
             continue
-        if after_number and word in UNITS:
-            continue
+        if after_number and word in UNITS and not _JOINED.match(folded, m.end()):
+            continue  # "500 mg" is a dose, but in "500 mg L-PAM" or "1. L-PAM" the "l" is part of a name
         after_number = False
         if word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -130,6 +131,20 @@ def test_check_every_format(fmt):
     assert result.exit_code == 1
     assert "clozapine" in result.stdout
     assert "\x1b[" not in result.stdout  # no colour when stdout is not a terminal
+
+
+def test_check_naughty_strings_one_result_per_line_nothing_flagged():
+    """The Big List of Naughty Strings through the real CLI: no crash, exit 0, one result per non-empty line."""
+    raw = (Path(__file__).parent / "data" / "blns.txt").read_bytes()
+    result = CliRunner().invoke(cli, ["check", "--format", "json"], input=raw, catch_exceptions=False)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, [r for r in json.loads(result.stdout)["results"] if r["matches"]]
+    results = json.loads(result.stdout)["results"]
+    lines = raw.decode("utf-8").splitlines()  # as the CLI reads it; check_lines skips blank lines
+    expected = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    assert len(results) == len(expected)
+    assert [(r["line"], r["input"]) for r in results] == expected
+    assert not [m for r in results for m in r["matches"] if m["confidence"] != "possible"]
 
 
 def test_check_text_never_says_stop_taking():

@@ -39,6 +39,14 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         ("Penicillin G Potassium 5000000 UNT Injection", "penicillin g"),
         ("Bicillin L-A 1.2 million units IM", "penicillin g"),
         ("\u2022 Tapazole 10mg", "methimazole"),
+        ("2 mg L-PAM daily", "melphalan"),  # "L" after a dose is part of the name, not litres (found by hypothesis)
+        ("1. L-NARPENOL", "levamisole"),
+        # "b.i.d." read as letters made "peginterferon alfa b", the guard name of alfa-2b (found by hypothesis)
+        ("peginterferon alfa-2a 180 \u00b5g SC weekly b.i.d.", "peginterferon alfa-2a"),
+        # a kept "million" made "benzathine" a counter-ion and left plain "penicillin", a possible match only
+        ("2.4 million units benzathine penicillin IM", "penicillin g"),
+        ("3 MIU procaine penicillin", "penicillin g"),
+        ("Pepcid AC one tablet daily", "famotidine"),  # "AC one" read like Aczone (dapsone) while "one" was a word
     ],
 )
 def test_reads_real_lines(line, drug):
@@ -116,6 +124,9 @@ def test_short_words_are_never_fuzzy():
         ("D/C'd carbamazepine 2022", "history"),
         ("Hx agranulocytosis on methimazole", "history"),
         ("previously on clozapine, stopped 2019", "history"),
+        ("1. Completed ganciclovir induction", "history"),  # after a list number (found by hypothesis)
+        ("[x] finished ganciclovir", "history"),
+        ("venetoclax (ramp-up completed)", "current"),
         ("clozapine 100 mg nightly", "current"),
     ],
 )

@@ -30,6 +30,12 @@ DATA = Path(__file__).parent / "data"
         ("etoposide (VP-16) 100 mg", "etoposide vp-16"),
         ("1. \u2022 co-trimoxazole 960mg bd", "co trimoxazole"),
         ("potassium chloride 20 meq", "potassium"),  # a leading salt word is the drug itself
+        ("500 mg L-PAM", "l pam"),  # a unit word hyphen-joined to the next word starts a name (found by hypothesis)
+        ("1. L-NARPENOL", "l narpenol"),  # the same after a list number
+        ("clozapine 100 mg p.o. b.i.d.", "clozapine"),  # dotted abbreviations are words, not stray letters
+        ("1.5-fu U.S.P.", "1.5-fu usp"),  # only letters lose their dots
+        ("2.4 million units benzathine penicillin IM", "benzathine penicillin"),  # "million" is part of the amount
+        ("Pepcid AC one tablet three times daily", "pepcid ac"),  # numbers as words are amounts
         ("", ""),
         ("100 mg", ""),
     ],
@@ -57,7 +63,9 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
         ("10.92", SETS_NUMBER, "0"),
         ("500mg", SETS_NUMBER, "0"),  # a dose glued to its unit leaves a number read, like "0"
         ("x35", SETS_NUMBER, "0"),
+        ("Three", SETS_NUMBER, "0"),
         ("q12h", CLEARS_NUMBER, "x"),
+        ("b.i.d.", CLEARS_NUMBER, "x"),
         ("PO", CLEARS_NUMBER, "x"),
         ("daily", CLEARS_NUMBER, "x"),
         (",", SKIP, ""),
@@ -67,6 +75,7 @@ def test_naughty_strings_never_raise_and_normalising_is_idempotent():
         ("ClOZApine,", KEEP, "clozapine"),
         ("(Tegretol)", KEEP, "tegretol"),
         ("5-FU", KEEP, "5-fu"),
+        ("L-PAM", KEEP, "l-pam"),  # "l pam" would drop its "l" as a unit after a number
         ("b12", KEEP, "b12"),  # "b" then a number: "b" alone would leave no number read
     ],
 )

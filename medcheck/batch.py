@@ -53,6 +53,11 @@ class Summary:
     patients: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     notes: list[str] = field(default_factory=list)
 
+    def headline(self) -> str:
+        """One sentence: rows checked and rows flagged."""
+        rows = f"{self.rows:,} row" + ("" if self.rows == 1 else "s")
+        return f"{rows} checked; {self.flagged_rows:,} flagged."
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the summary."""
         doc: dict[str, Any] = {
@@ -809,7 +814,7 @@ class _Tally:
 
 def render_summary_text(summary: Summary) -> str:
     """Counts by drug and class for stderr."""
-    lines = [f"{summary.rows:,} rows checked; {summary.flagged_rows:,} flagged."]
+    lines = [summary.headline()]
     if summary.by_drug:
         lines.append("Rows by drug" + (" (distinct patients)" if summary.patients else "") + ":")
         for drug, n in summary.by_drug.most_common():
@@ -822,8 +827,7 @@ def render_summary_text(summary: Summary) -> str:
 
 def render_summary_markdown(summary: Summary) -> str:
     """Counts by drug and class as Markdown tables."""
-    doc = summary.as_dict()
-    out = [f"{doc['rows']:,} rows checked; {doc['flagged_rows']:,} flagged.", ""]
+    out = [summary.headline(), ""]
     head = "| drug | rows |" + (" patients |" if summary.patients else "")
     out += [head, "|---|---|" + ("---|" if summary.patients else "")]
     for drug, n in summary.by_drug.most_common():

@@ -251,5 +251,5 @@ def batch(
             summary_file.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageFailure(f"{summary_file}: cannot write the summary ({exc.strerror or exc})") from None
-    click.echo(f"medcheck: {summary.rows:,} rows checked; {summary.flagged_rows:,} flagged.", err=True)
+    click.echo(f"medcheck: {summary.headline()}", err=True)
     raise SystemExit(1 if summary.flagged_rows else 0)

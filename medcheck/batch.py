@@ -304,7 +304,11 @@ class Source:
     delimiter: str = ","
     gzip: bool = False
     note: str = ""
-    exact: bool = False  # a carriage return inside a quoted value: read with Python's csv, which keeps it
+    checked: bool = True  # False: taken for UTF-8 from its first block; pyarrow's UTF-8 check has the last word
+
+
+class _NotUtf8(Exception):
+    """A file taken for UTF-8 from its first block turned out not to be (see detect_encoding)."""
 
 
 def _name(path: Path | None) -> str:
@@ -341,49 +345,30 @@ def _open_bytes(path: Path, gz: bool) -> IO[bytes]:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _cr_in_quotes(block: bytes, inside: bool) -> tuple[bool, bool]:
-    """(a CR falls inside a quoted value, quote state at the end) for one block of ASCII-compatible bytes."""
-    import numpy as np
+def detect_encoding(path: Path, gz: bool, whole_file: bool = True) -> tuple[str, str, bool]:
+    """(encoding, note, checked): UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 or latin-1.
 
-    data = np.frombuffer(block, dtype=np.uint8)
-    quotes = np.cumsum(data == 34) + int(inside)
-    crs = np.flatnonzero(data == 13)
-    return bool((quotes[crs] % 2 == 1).any()) if len(crs) else False, bool(quotes[-1] % 2) if len(data) else inside
-
-
-def _has_cr_in_quotes(path: Path, gz: bool) -> bool:
-    """Whether a carriage return falls inside a quoted value (pyarrow would turn CRLF there into LF)."""
-    inside = False
-    with _open_bytes(path, gz) as f:
-        while data := f.read(BLOCK):
-            found, inside = _cr_in_quotes(data, inside)
-            if found:
-                return True
-    return False
-
-
-def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
-    """(encoding, note, CR inside a quoted value): UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 or latin-1."""
-    has_cr = False
+    With whole_file False, a file whose first block is UTF-8 is taken for UTF-8 without reading the
+    rest (checked is False): pyarrow checks UTF-8 as it reads, and run_batch reads the file again
+    with this function's whole-file answer if that check fails.
+    """
     with _open_bytes(path, gz) as f:
         try:
-            head = f.read(4)
-            if head.startswith(codecs.BOM_UTF8):
-                encoding = "utf-8-sig"
-            elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            data = f.read(BLOCK)
+            if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return "utf-16", "", True
-            else:
-                encoding = "utf-8"
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            data = head[3:] if encoding == "utf-8-sig" else head
+            encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+            decoder = codecs.getincrementaldecoder(encoding)()
             while True:
                 if not data.isascii() or decoder.getstate()[0]:  # ASCII is UTF-8: skip the slower decode
                     decoder.decode(data)
-                has_cr = has_cr or b"\r" in data
-                data = f.read(BLOCK)
-                if not data:
+                more = f.read(BLOCK) if data else b""
+                if not more:
                     decoder.decode(b"", final=True)
-                    return encoding, "", has_cr and _has_cr_in_quotes(path, gz)
+                    return encoding, "", True
+                if not whole_file:
+                    return encoding, "", False
+                data = more
         except UnicodeDecodeError:
             pass
         except (OSError, EOFError) as exc:
@@ -393,7 +378,7 @@ def detect_encoding(path: Path, gz: bool) -> tuple[str, str, bool]:
         try:
             while data := f.read(BLOCK):
                 decoder.decode(data)
-            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", _has_cr_in_quotes(path, gz)
+            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", True
         except UnicodeDecodeError:
             return "latin-1", f"{path} is not UTF-8; read it as Latin-1", True
 
@@ -431,8 +416,11 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         raise InputError(f"{path}: not a text file (binary data); medcheck reads CSV, TSV or Parquet exports")
 
 
-def source_for(path: Path) -> Source:
-    """Work out how to read an input file: format, encoding, delimiter."""
+def source_for(path: Path, whole_file: bool = True) -> Source:
+    """Work out how to read an input file: format, encoding, delimiter.
+
+    whole_file False reads only the first block to tell UTF-8 (see detect_encoding).
+    """
     fmt, gz, delimiter = format_of(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
@@ -444,10 +432,10 @@ def source_for(path: Path) -> Source:
         except (OSError, EOFError) as exc:
             raise InputError(f"{path}: cannot be read ({exc})") from None
     _refuse_binary(path, head)
-    encoding, note, exact = detect_encoding(path, gz)
+    encoding, note, checked = detect_encoding(path, gz, whole_file)
     if delimiter is None:
         delimiter = sniff_delimiter(path, gz, encoding)
-    return Source(path, "csv", encoding, delimiter, gz, note, exact)
+    return Source(path, "csv", encoding, delimiter, gz, note, checked)
 
 
 def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
@@ -467,8 +455,6 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     stream = pa.input_stream(str(source.path), compression="gzip" if source.gzip else None)
     header = _csv_header(source)
     schema = pa.schema([pa.field(h, pa.string()) for h in header])
-    if source.exact:
-        return schema, _python_batches(source, schema)
     try:
         reader = pacsv.open_csv(
             stream,
@@ -508,45 +494,37 @@ class _no_field_limit:
         csv.field_size_limit(self.old)
 
 
-def _python_batches(source: Source, schema: pa.Schema, size: int = 65536) -> Iterator[pa.RecordBatch]:
-    """Read with Python's csv module: slower, but keeps a CR inside a quoted value, which pyarrow drops."""
+def _ragged_row(source: Source, width: int) -> InputError | None:
+    """The error naming the first row without `width` fields, found with Python's csv module (which counts lines)."""
     import gzip
     import io
 
-    import pyarrow as pa
-
-    width = len(schema)
     raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")  # type: ignore[arg-type]
     with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text, _no_field_limit():
         reader = csv.reader(text, delimiter=source.delimiter)
         next(reader, None)
-        rows: list[list[str]] = []
         try:
             for row in reader:
-                if not row:
-                    continue
-                if len(row) != width:
-                    raise InputError(
+                if row and len(row) != width:
+                    return InputError(
                         f"{_name(source.path)}, line {reader.line_num}: expected {width} fields, found {len(row)}; "
                         "fix the row, or check the delimiter and quoting"
                     )
-                rows.append(row)
-                if len(rows) == size:
-                    yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in zip(*rows)], schema=schema)
-                    rows = []
         except csv.Error as exc:
-            raise InputError(f"{_name(source.path)}, line {reader.line_num}: {exc}") from None
-        if rows:
-            yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in zip(*rows)], schema=schema)
+            return InputError(f"{_name(source.path)}, line {reader.line_num}: {exc}")
+    return None
 
 
-def _parse_error(source: Source, schema: pa.Schema, exc: Exception) -> InputError:
+def _parse_error(source: Source, schema: pa.Schema, exc: Exception) -> Exception:
     """The one-line error for a row pyarrow could not parse, naming its line when Python's csv finds it."""
+    if not source.checked and "invalid UTF8" in str(exc):
+        return _NotUtf8(str(source.path))
     if str(exc).startswith("CSV parse error: Expected"):  # a row with too few or too many fields
         try:
-            for _ in _python_batches(source, schema):
-                pass
-        except InputError as located:
+            located = _ragged_row(source, len(schema))
+        except UnicodeDecodeError:  # not UTF-8 after all: say what pyarrow said
+            located = None
+        if located is not None:
             return located
     text = str(exc).splitlines()[0].replace("CSV parse error: ", "").rstrip(":")
     return InputError(f"{_name(source.path)}: {text}; fix the row, or check the delimiter and quoting")
@@ -606,39 +584,114 @@ def run_batch(
     Writes to a temporary file beside OUTPUT and renames it at the end, so a failed or interrupted
     run leaves no partial output. With output None, CSV goes to `stdout` (bytes).
     """
-    import pyarrow as pa
-
     if source_path is None:  # CSV on stdin: spool it to a file, so it is read like any other
         with _spooled_stdin() as spooled:
             return run_batch(spooled, output, column=column, id_column=id_column, catalog=catalog,
                              stdout=stdout, progress=progress)
-    source = source_for(source_path)
-    name = _name(source_path)
-    if output is not None and source_path is not None and _same_file(source_path, output):
+    if output is not None and _same_file(source_path, output):
         raise InputError(f"{output}: is the input file; write the output to another path with -o")
+    # Into a file, UTF-8 is taken from the first block and checked while reading; the run starts again
+    # if the check fails. On stdout nothing can be taken back, so the whole file is checked first.
+    source = source_for(source_path, whole_file=output is None)
+    done = 0
+
+    def counted(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress(rows)
+
+    try:
+        return _check_export(source, output, column, id_column, catalog, stdout, counted)
+    except _NotUtf8:
+        counted(-done)
+        return _check_export(source_for(source_path), output, column, id_column, catalog, stdout, counted)
+
+
+def _check_export(
+    source: Source,
+    output: Path | None,
+    column: str | None,
+    id_column: str | None,
+    catalog: Catalog | None,
+    stdout: IO[bytes] | None,
+    progress: Callable[[int], None],
+) -> Summary:
+    """run_batch for a source whose encoding and delimiter are known."""
+    import pyarrow as pa
+
+    name = _name(source.path)
     schema, batches = read_batches(source)
     index = choose_column(schema.names, column, name)
     id_index = choose_column(schema.names, id_column, name) if id_column else None
-    cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
-    out_schema = schema
-    for col in OUTPUT_COLUMNS:
-        out_schema = out_schema.append(pa.field(col, pa.string()))
-    summary = Summary(notes=[source.note] if source.note else [])
-    out_fmt, _, out_delim = ("csv", False, ",") if output is None else format_of(output)
-    tally = _Tally(summary, id_index)
-    with _atomic(output) as target:
-        writer = _writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
-        try:
-            for batch in batches:
-                annotated = annotate(batch.column(index), cache)
-                tally.add(batch, annotated)
-                writer.write(pa.RecordBatch.from_arrays([*batch.columns, *annotated.columns], schema=out_schema))
-                if progress is not None:
+    with _ReadAhead(batches) as stream:  # parsing starts while the catalog loads
+        cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
+        out_schema = schema
+        for col in OUTPUT_COLUMNS:
+            out_schema = out_schema.append(pa.field(col, pa.string()))
+        summary = Summary(notes=[source.note] if source.note else [])
+        out_fmt, _, out_delim = ("csv", False, ",") if output is None else format_of(output)
+        tally = _Tally(summary, id_index)
+        with _atomic(output) as target:
+            writer = _writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
+            try:
+                for batch in stream:
+                    annotated = annotate(batch.column(index), cache)
+                    tally.add(batch, annotated)
+                    writer.write(pa.RecordBatch.from_arrays([*batch.columns, *annotated.columns], schema=out_schema))
                     progress(batch.num_rows)
-        finally:
-            writer.close()
+            finally:
+                writer.close()
     tally.flush()
     return summary
+
+
+class _ReadAhead:
+    """Iterate over batches produced on a thread of its own, `depth` batches ahead; a context manager.
+
+    pyarrow parses CSV in the thread that asks for the next batch, with the GIL released, so the
+    file is parsed while the batch before is checked. Errors are raised in the consuming thread.
+    """
+
+    _DONE = object()
+
+    def __init__(self, items: Iterator[pa.RecordBatch], depth: int = 2) -> None:
+        import queue
+
+        self._items = items
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name="medcheck-reader", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        import queue
+
+        try:
+            for item in self._items:
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            self._queue.put(self._DONE)
+        except BaseException as exc:  # raised again in the consuming thread
+            self._queue.put(exc)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        while (item := self._queue.get()) is not self._DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
 
 
 class _spooled_stdin:

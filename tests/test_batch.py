@@ -124,6 +124,83 @@ def test_encodings(tmp_path, encoding):
     assert ("not UTF-8" in result.stderr) == (encoding == "cp1252")
 
 
+def late_cp1252_export(path: Path, rows: int) -> bytes:
+    """An export that looks like UTF-8 for its first `rows` rows, then has a cp1252 byte (é as 0xE9)."""
+    body = "".join(f"{i:04d},clozapine {i % 50} mg\n" for i in range(rows)) + "9999,café 2 mg\n"
+    data = ("id,medication\n" + body).encode("cp1252")
+    path.write_bytes(data)
+    return data
+
+
+def test_a_file_that_stops_being_utf8_after_the_first_block_is_read_again_as_cp1252(tmp_path, monkeypatch):
+    """Into a file, only the first block is checked up front; the run starts again when pyarrow finds the byte."""
+    import medcheck.batch
+    from medcheck.batch import Progress
+
+    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 12)  # the cp1252 byte is many blocks in
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    data = late_cp1252_export(src, 2000)
+    assert b"\xe9" not in data[: 1 << 13] and data.count(b"\xe9") == 1
+    stream = io.StringIO()
+    summary = run_batch(src, out, progress=Progress(stream))
+    rows = read_rows(out)
+    assert len(rows) == 2002 and rows[-1][:2] == ["9999", "café 2 mg"] and rows[1][2:4] == ["true", "clozapine"]
+    assert summary.rows == 2001 and summary.notes == [f"{src} is not UTF-8; read it as Windows-1252 (cp1252)"]
+    assert stream.getvalue().split("\r")[-1].startswith("2,001 rows, ")  # the first attempt's rows taken back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no temporary file left
+
+
+def test_stdout_output_checks_the_whole_file_first(tmp_path, monkeypatch):
+    """On stdout nothing written can be taken back, so the encoding is settled before the first row."""
+    import medcheck.batch
+
+    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 12)
+    src = tmp_path / "in.csv"
+    late_cp1252_export(src, 2000)
+    result = invoke(str(src))
+    assert result.exit_code == 1 and "not UTF-8" in result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(rows) == 2002 and rows[-1][:2] == ["9999", "café 2 mg"]
+
+
+def test_carriage_returns_inside_quoted_values_are_kept(tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b'id,medication\r\n1,"clozapine 25 mg\r\nat night"\r\n2,"a\rb"\r\n3,metformin\r\n')
+    assert invoke(str(src), "-o", str(out)).exit_code == 1
+    rows = read_rows(out)
+    assert [r[:2] for r in rows[1:]] == [["1", "clozapine 25 mg\r\nat night"], ["2", "a\rb"], ["3", "metformin"]]
+
+
+def test_read_ahead_yields_in_order_then_raises_where_the_reader_failed():
+    from medcheck.batch import _ReadAhead
+
+    def items():
+        yield from range(5)
+        raise InputError("bad row 6")
+
+    got = []
+    with _ReadAhead(items()) as stream, pytest.raises(InputError, match="bad row 6"):
+        for item in stream:
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_read_ahead_thread_stops_when_the_consumer_stops():
+    from medcheck.batch import _ReadAhead
+
+    made = []
+
+    def endless():
+        while True:
+            made.append(len(made))
+            yield made[-1]
+
+    with _ReadAhead(endless(), depth=2) as stream:
+        assert next(iter(stream)) == 0
+    stream._thread.join(timeout=5)
+    assert not stream._thread.is_alive() and len(made) <= 5  # depth 2 ahead, not the whole iterator
+
+
 @pytest.mark.parametrize("delimiter, suffix", [(",", ".csv"), (";", ".csv"), ("\t", ".tsv"), ("|", ".txt"), ("\t", ".txt")])
 def test_delimiters(tmp_path, delimiter, suffix):
     src = write_csv(tmp_path / f"in{suffix}", ROWS, delimiter=delimiter)

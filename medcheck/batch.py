@@ -233,12 +233,21 @@ class Annotated:
     rows: list[Row]  # the values, by number
 
 
-def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotated:
-    """The five medcheck_* columns for a column of medication strings (nulls read as empty).
+@dataclass(frozen=True)
+class Distinct:
+    """A column cut to its distinct texts, and each row's number among them."""
 
-    Repetitive columns (EHR exports) are reduced to their distinct strings by a hash pass in Arrow,
-    and strings met in earlier batches are looked up; otherwise each text is cut to its key (bulk_keys)
-    and only distinct keys are matched.
+    texts: pa.Array  # distinct lines as written, or distinct bulk keys
+    codes: pa.Array  # per row, the index of its text
+    are_keys: bool  # texts are bulk keys (else lines as written)
+
+
+def distinct(values: pa.Array | pa.ChunkedArray, roles: ChunkRoles) -> Distinct:
+    """A column of medication strings (nulls read as empty) cut to what needs matching.
+
+    Repetitive columns (EHR exports) are reduced to their distinct strings by a hash pass in Arrow;
+    otherwise each text is cut to its key (bulk_keys) and reduced to the distinct keys.
+    Needs no result cache, so a reader thread can do it while the batch before is matched.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -248,18 +257,30 @@ def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotate
     texts = values.cast(pa.string())
     if texts.null_count:
         texts = pc.fill_null(texts, _strings([""])[0].cast(pa.string()))
-    import numpy as np
-
-    cache.trim()
     sample = texts.slice(0, 4096)
     if len(texts) > 4096 and pc.count_distinct(sample).as_py() < len(sample) // 2:
         encoded = texts.dictionary_encode()
-        ids, codes = cache.ids_of_lines(encoded.dictionary), encoded.indices
+        return Distinct(encoded.dictionary, encoded.indices, are_keys=False)
+    keys = bulk_keys(texts, roles).dictionary_encode()
+    return Distinct(keys.dictionary, keys.indices, are_keys=True)
+
+
+def annotate_distinct(found: Distinct, cache: ResultCache) -> Annotated:
+    """The five medcheck_* columns for a column cut by `distinct`; strings met in earlier batches are looked up."""
+    import numpy as np
+
+    cache.trim()
+    if found.are_keys:
+        ids = [cache.id_of(key) for key in found.texts.to_pylist()]
     else:
-        keys = bulk_keys(texts, cache.roles).dictionary_encode()
-        ids, codes = [cache.id_of(key) for key in keys.dictionary.to_pylist()], keys.indices
-    index = _ints(np.array(ids, dtype=np.int64)[_numpy(codes)])
+        ids = cache.ids_of_lines(found.texts)
+    index = _ints(np.array(ids, dtype=np.int64)[_numpy(found.codes)])
     return Annotated([column.take(index) for column in cache.columns()], index, cache.rows)
+
+
+def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotated:
+    """The five medcheck_* columns for a column of medication strings (nulls read as empty)."""
+    return annotate_distinct(distinct(values, cache.roles), cache)
 
 
 @functools.lru_cache(maxsize=8)
@@ -624,7 +645,15 @@ def _check_export(
     schema, batches = read_batches(source)
     index = choose_column(schema.names, column, name)
     id_index = choose_column(schema.names, id_column, name) if id_column else None
-    with _ReadAhead(batches) as stream:  # parsing starts while the catalog loads
+    local = threading.local()  # a ChunkRoles per worker thread: it is not thread-safe
+
+    def cut(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, Distinct]:
+        if not hasattr(local, "roles"):
+            local.roles = ChunkRoles()
+        return batch, distinct(batch.column(index), local.roles)
+
+    # Parsing and cutting to distinct texts run on threads of their own, and start while the catalog loads.
+    with _ReadAhead(batches, cut) as stream:
         cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
         out_schema = schema
         for col in OUTPUT_COLUMNS:
@@ -635,8 +664,8 @@ def _check_export(
         with _atomic(output) as target:
             writer = _writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
             try:
-                for batch in stream:
-                    annotated = annotate(batch.column(index), cache)
+                for batch, found in stream:
+                    annotated = annotate_distinct(found, cache)
                     tally.add(batch, annotated)
                     writer.write(pa.RecordBatch.from_arrays([*batch.columns, *annotated.columns], schema=out_schema))
                     progress(batch.num_rows)
@@ -647,18 +676,23 @@ def _check_export(
 
 
 class _ReadAhead:
-    """Iterate over batches produced on a thread of its own, `depth` batches ahead; a context manager.
+    """Iterate, in order, over `work(item)` for the items of an iterator, computed ahead on other threads.
 
-    pyarrow parses CSV in the thread that asks for the next batch, with the GIL released, so the
-    file is parsed while the batch before is checked. Errors are raised in the consuming thread.
+    One thread takes items from the iterator (pyarrow parses CSV in the thread that asks for the next
+    batch, with the GIL released) and hands each to a pool of `workers` threads; at most `depth` items
+    wait. So the file is parsed and cut while the batch before is matched. Errors are raised in the
+    consuming thread, in order. A context manager: leaving it stops the threads.
     """
 
     _DONE = object()
 
-    def __init__(self, items: Iterator[pa.RecordBatch], depth: int = 2) -> None:
+    def __init__(self, items: Iterator[Any], work: Callable[[Any], Any], workers: int = 2, depth: int = 4) -> None:
         import queue
+        from concurrent.futures import ThreadPoolExecutor
 
         self._items = items
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="medcheck-worker")
+        self._work = work
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fill, name="medcheck-reader", daemon=True)
@@ -669,29 +703,31 @@ class _ReadAhead:
 
         try:
             for item in self._items:
+                if self._stop.is_set():
+                    return
+                future = self._pool.submit(self._work, item)
                 while not self._stop.is_set():
                     try:
-                        self._queue.put(item, timeout=0.1)
+                        self._queue.put(future, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if self._stop.is_set():
-                    return
             self._queue.put(self._DONE)
         except BaseException as exc:  # raised again in the consuming thread
             self._queue.put(exc)
 
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
+    def __iter__(self) -> Iterator[Any]:
         while (item := self._queue.get()) is not self._DONE:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield item.result()
 
     def __enter__(self) -> _ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _spooled_stdin:

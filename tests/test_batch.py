@@ -171,18 +171,39 @@ def test_carriage_returns_inside_quoted_values_are_kept(tmp_path):
     assert [r[:2] for r in rows[1:]] == [["1", "clozapine 25 mg\r\nat night"], ["2", "a\rb"], ["3", "metformin"]]
 
 
-def test_read_ahead_yields_in_order_then_raises_where_the_reader_failed():
+def test_read_ahead_yields_work_in_order_then_raises_where_the_reader_failed():
+    import time
+
     from medcheck.batch import _ReadAhead
 
     def items():
-        yield from range(5)
-        raise InputError("bad row 6")
+        yield from range(6)
+        raise InputError("bad row 7")
 
-    got = []
-    with _ReadAhead(items()) as stream, pytest.raises(InputError, match="bad row 6"):
+    def work(item):
+        time.sleep(0.02 * (item % 2))  # odd items finish after the even item after them
+        return item * 10
+
+    with _ReadAhead(items(), work, workers=2) as stream, pytest.raises(InputError, match="bad row 7"):
+        got = []
         for item in stream:
             got.append(item)
-    assert got == [0, 1, 2, 3, 4]
+    assert got == [0, 10, 20, 30, 40, 50]
+
+
+def test_read_ahead_raises_a_work_error_in_its_place():
+    from medcheck.batch import _ReadAhead
+
+    def work(item):
+        if item == 3:
+            raise InputError("cannot cut item 3")
+        return item
+
+    got = []
+    with _ReadAhead(iter(range(10)), work) as stream, pytest.raises(InputError, match="item 3"):
+        for item in stream:
+            got.append(item)
+    assert got == [0, 1, 2]
 
 
 def test_read_ahead_thread_stops_when_the_consumer_stops():
@@ -195,7 +216,7 @@ def test_read_ahead_thread_stops_when_the_consumer_stops():
             made.append(len(made))
             yield made[-1]
 
-    with _ReadAhead(endless(), depth=2) as stream:
+    with _ReadAhead(endless(), lambda item: item, depth=2) as stream:
         assert next(iter(stream)) == 0
     stream._thread.join(timeout=5)
     assert not stream._thread.is_alive() and len(made) <= 5  # depth 2 ahead, not the whole iterator

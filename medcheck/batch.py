@@ -699,22 +699,25 @@ class _ReadAhead:
         self._thread.start()
 
     def _fill(self) -> None:
-        import queue
-
         try:
             for item in self._items:
                 if self._stop.is_set():
                     return
-                future = self._pool.submit(self._work, item)
-                while not self._stop.is_set():
-                    try:
-                        self._queue.put(future, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-            self._queue.put(self._DONE)
+                self._put(self._pool.submit(self._work, item))
+            self._put(self._DONE)
         except BaseException as exc:  # raised again in the consuming thread
-            self._queue.put(exc)
+            self._put(exc)
+
+    def _put(self, item: Any) -> None:
+        """Queue an item, waiting for room unless the consumer has left."""
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def __iter__(self) -> Iterator[Any]:
         while (item := self._queue.get()) is not self._DONE:

@@ -936,11 +936,16 @@ class Progress:
         self.stream = stream
         self.rows = 0
         self.start = time.perf_counter()
+        self.width = 0
 
     def __call__(self, rows: int) -> None:
+        if rows < 0:  # the run started again (a file that was not UTF-8 after all): time it afresh
+            self.start = time.perf_counter()
         self.rows += rows
         rate = self.rows / max(time.perf_counter() - self.start, 1e-9)
-        self.stream.write(f"\r{self.rows:,} rows, {rate:,.0f} rows/s")
+        text = f"{self.rows:,} row{'' if self.rows == 1 else 's'}, {rate:,.0f} rows/s"
+        self.stream.write("\r" + text.ljust(self.width))  # spaces cover the end of a longer line before
+        self.width = len(text)
         self.stream.flush()
 
     def done(self) -> None:

@@ -484,7 +484,20 @@ def test_progress_only_on_a_terminal(tmp_path, monkeypatch):
     assert "rows/s" not in quiet.stderr
     monkeypatch.setattr("medcheck.cli._stderr_is_terminal", lambda: True)
     shown = invoke(str(src), "-o", str(tmp_path / "b.csv"))
-    assert "\r1 rows, " in shown.stderr
+    assert "\r1 row, " in shown.stderr
+
+
+def test_progress_line_taken_back_is_redrawn_over_the_longer_one():
+    from medcheck.batch import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress(1_500_000)
+    progress(-1_500_000)
+    progress(2)
+    first, taken_back, last = stream.getvalue().split("\r")[1:]
+    assert taken_back.startswith("0 rows, ") and len(taken_back) >= len(first)
+    assert last.startswith("2 rows, ")
 
 
 def test_check_frame_keeps_the_index_and_reads_arrow_text():

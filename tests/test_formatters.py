@@ -143,7 +143,7 @@ Neutrophil count (ANC): 800/µL (entered as 0.8 ×10^9/L)
   Sources:
     seed 002 (a patient page on neutropenia; the file names no publisher; 002_8ebd99148b718c38.txt)
     seed 003 ("Neutropenia (low neutrophil count)", Mayo Foundation for Medical Education and Research; 003_c34622827c8f57e9.txt)
-    seed 004 ("Neutropenia (low neutrophil count)"; the file names no publisher; 004_21d516908f5e603b.txt)"""
+    seed 004 ("Neutropenia (low neutrophil count)", Mayo Clinic, Jan. 20, 2016: http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; 004_21d516908f5e603b.txt)"""
 
 
 def test_text_with_anc_puts_the_section_before_the_closing_line(sample_report):
@@ -200,7 +200,8 @@ def test_json_anc_object(sample_report):
         "entered": "0.8 ×10^9/L",
         "category": "neutropenia_below_1000",
         "threshold": 1000,
-        "source": "seed 004 (\"Neutropenia (low neutrophil count)\"; the file names no publisher; "
+        "source": "seed 004 (\"Neutropenia (low neutrophil count)\", Mayo Clinic, Jan. 20, 2016: "
+                  "http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; "
                   "004_21d516908f5e603b.txt)",
         "interpretation": "Below 1,000/µL: always considered to be neutropenia; even the normal bacteria from the "
                           "mouth and digestive tract can cause serious infections (seed 004).",
@@ -232,7 +233,7 @@ def test_csv_with_anc_appends_columns_and_keeps_the_rest(sample_report):
     rows = list(csv.reader(io.StringIO(render_csv(with_anc(sample_report, "1499")))))
     assert rows[0] == CSV_FIELDS + ANC_CSV_FIELDS
     assert [r[:len(CSV_FIELDS)] for r in rows] == plain
-    source = "seed 004 (\"Neutropenia (low neutrophil count)\"; the file names no publisher; 004_21d516908f5e603b.txt)"
+    source = "seed 004 (\"Neutropenia (low neutrophil count)\", Mayo Clinic, Jan. 20, 2016: http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; 004_21d516908f5e603b.txt)"
     assert all(r[len(CSV_FIELDS):] == ["1499", "/uL", "neutropenia", "1500", source] for r in rows[1:])
     assert len(rows) == len(plain)
 

@@ -85,11 +85,40 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def tokenize(text: str) -> list[Token]:
     """Split text into the words that can name a drug, dropping doses, units, routes, forms and salts."""
     folded, where = fold(text)
-    return _scan(folded, where, False, False)[0]
+    return _drop_salts(_scan(folded, where, False, False)[0])
+
+
+def _drop_salts(tokens: list[Token]) -> list[Token]:
+    """Drop the salt words that follow a drug's name ("quinidine gluconate", "penicillin g benzathine").
+
+    A salt word stays before any other word ("sodium valproate", "potassium chloride") and where
+    another word follows it, as in "Deep IM benzathine penicillin". The rule reads only the kept
+    words, so normalising twice changes nothing, and so do bulk keys that keep a line's words.
+    """
+    if not any(t.text in SALTS for t in tokens):
+        return tokens
+    name_after = [False] * len(tokens)  # a word that is not a salt comes later
+    later = False
+    for i in range(len(tokens) - 1, -1, -1):
+        name_after[i] = later
+        later = later or tokens[i].text not in SALTS
+    out: list[Token] = []
+    name_before = False
+    for token, after in zip(tokens, name_after):
+        if token.text in SALTS:
+            if name_before and not after:
+                continue
+        else:
+            name_before = True
+        out.append(token)
+    return out
 
 
 def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bool) -> tuple[list[Token], bool, bool]:
-    """Tokenize folded text from a state (a number just read, a word already kept); return words and end state."""
+    """Tokenize folded text from a state (a number just read, a word already kept); return words and end state.
+
+    Salt words are kept here; tokenize drops those that follow a name (_drop_salts).
+    """
     kept: list[Token] = []
     for m in _TOKEN.finditer(folded):
         word = m.group() if m.lastgroup is None else m.group().replace(".", "")
@@ -102,8 +131,6 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
         if word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
             continue
         if "-" in word and word.split("-", 1)[1] in UNITS | NOISE:
-            continue
-        if word in SALTS and (kept or kept_any):
             continue
         start, end = m.start(), m.end()
         if where is not None:

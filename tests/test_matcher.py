@@ -46,6 +46,10 @@ def drugs_in(line: str, confident: bool = False) -> set[str]:
         # a kept "million" made "benzathine" a counter-ion and left plain "penicillin", a possible match only
         ("2.4 million units benzathine penicillin IM", "penicillin g"),
         ("3 MIU procaine penicillin", "penicillin g"),
+        # a kept word before a salt that starts a name made it a counter-ion too ("deep penicillin": possible only)
+        ("Deep IM benzathine penicillin", "penicillin g"),
+        ("q4-6h procaine penicillin", "penicillin g"),
+        ("deep IM meglumine indomethacinate", "indomethacin"),
         ("Pepcid AC one tablet daily", "famotidine"),  # "AC one" read like Aczone (dapsone) while "one" was a word
     ],
 )

@@ -83,9 +83,8 @@ SIG = st.sampled_from(
      "with food", "with meals", "every 8 hours", "take 1 tablet by mouth", "in the morning", "weekly", "stat",
      "mane", "nocte", "OD", "BD", "TDS", "QAM", "as directed", "then", "until"]
 )
-# Instructions with words the engine keeps ("hold", "other", the "q" of "q4-6h"): lists write them after the
-# drug. Before a name that starts with a salt ("benzathine penicillin") any kept word makes the salt a
-# counter-ion, which is how normalize tells "quinidine gluconate" from "sodium valproate".
+# Instructions with words the engine keeps ("hold", "other", the "q" of "q4-6h"), which lists write after the
+# drug and sometimes before it ("q4-6h procaine penicillin"): a salt word stays where a word follows it.
 SIG_AFTER = st.sampled_from(
     ["q4-6h", "q 6 h", "up to 3 times a day", "hold if ANC < 1500", "every other day", "cycle 2", "dose 3 of 4",
      "titrate", "then stop", "alternate days", "after meals", "before breakfast", "with water"]
@@ -212,11 +211,11 @@ def test_dose_and_frequency_text_after_a_line_never_change_the_drugs(line: str, 
 
 
 @MANY
-@given(DRUG_LINE, DOSE_TEXT, JOIN, st.one_of(st.just(""), DOSE_TEXT_AFTER), JOIN)
+@given(DRUG_LINE, DOSE_TEXT_AFTER, JOIN, st.one_of(st.just(""), DOSE_TEXT_AFTER), JOIN)
 def test_dose_route_and_frequency_text_around_a_line_never_change_the_drugs(
     line: str, before: str, join_before: str, after: str, join_after: str,
 ) -> None:
-    """Doses, routes, forms and frequencies in front of a name or current-use line, and more after it."""
+    """Doses, routes, forms, frequencies and instructions in front of a name or current-use line, and after it."""
     decorated = before + join_before + line + (join_after + after if after else "")
     assert drugs(decorated) == drugs(line)
 

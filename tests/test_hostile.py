@@ -184,6 +184,22 @@ def test_ctrl_c_on_the_command_line(tmp_path):
     only(tmp_path)
 
 
+def test_ctrl_c_while_the_threads_are_checking(tmp_path):
+    """A real SIGINT while the reader, worker and writer threads are busy: the same line, exit 130, nothing left."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b"id,medication\n" + b"1,clozapine 25 mg\n2,metformin 500 mg\n" * 2_000_000)
+    proc = subprocess.Popen([sys.executable, "-m", "medcheck", "batch", str(src), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".out.csv.*.part")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the temporary output exists: the threads are running
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode() == "medcheck: interrupted; no output file was written.\n"
+    only(tmp_path, "in.csv")
+
+
 def test_nothing_is_sent_anywhere(tmp_path, monkeypatch):
     """check and batch run with every socket refused: medcheck needs no network."""
     import socket

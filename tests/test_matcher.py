@@ -189,8 +189,9 @@ def test_synthea_strings():
     assert found["Penicillin G 375 MG/ML Injectable Solution"] == {("penicillin g", "exact")}
     assert found["clonazePAM 0.25 MG Oral Tablet"] == set()
     assert found["Penicillin V Potassium 250 MG Oral Tablet"] == set()
+    assert found["Amoxicillin 500 MG Oral Tablet"] == {("amoxicillin", "exact")}
     for everyday in ["Acetaminophen 325 MG Oral Tablet", "lisinopril 10 MG Oral Tablet", "Atorvastatin 80 MG Oral Tablet",
-                     "Amoxicillin 500 MG Oral Tablet", "Aspirin 81 MG Oral Tablet", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet"]:
+                     "Aspirin 81 MG Oral Tablet", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet"]:
         assert found[everyday] == set(), everyday
     assert not any(conf == "possible" for fs in found.values() for _, conf in fs)
 

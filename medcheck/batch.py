@@ -905,8 +905,8 @@ class _Tally:
 
 
 def render_summary_text(summary: Summary) -> str:
-    """Counts by drug and class for stderr."""
-    lines = [summary.headline()]
+    """Counts by drug and class for stderr, before the closing headline line ("" when nothing was flagged)."""
+    lines: list[str] = []
     if summary.by_drug:
         lines.append("Rows by drug" + (" (distinct patients)" if summary.patients else "") + ":")
         for drug, n in summary.by_drug.most_common():

@@ -242,8 +242,8 @@ def batch(
             progress.done()
     for note in summary.notes:
         click.echo(f"medcheck: {note}", err=True)
-    if show_summary:
-        click.echo(render_summary_text(summary), err=True)
+    if show_summary and (counts := render_summary_text(summary)):
+        click.echo(counts, err=True)  # the headline closes stderr below, once
     if summary_file is not None:
         text = (render_summary_markdown(summary) if summary_file.suffix.lower() == ".md"
                 else json.dumps(summary.as_dict(), indent=2) + "\n")

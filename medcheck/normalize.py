@@ -42,8 +42,10 @@ SALTS = frozenset(
 
 # Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
 # Dotted abbreviations are one word without their dots ("b.i.d." is "bid", "p.o." is "po"), not stray letters.
+# A digit glued to a final "a" or "b" is a subtype, one word ("alfa-2a", "alfa 2b", "beta-1a"): read as the
+# number 2 and the word "a", alfa-2a lost its "a" and became a prefix of alfa-2b.
 _TOKEN = re.compile(
-    r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|\d+(?:[.,]\d+)?"
+    r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|(?<![\d.,])\d[ab]\b|\d+(?:[.,]\d+)?"
     r"|(?P<dotted>[^\W\d_](?:\.[^\W\d_])+)\b|[^\W\d_]+"
 )
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})

@@ -80,6 +80,8 @@ def test_misspellings_are_likely_matches(line, drug):
         "clonazePAM 0.5 mg", "Klonopin 1 mg", "quinine sulfate 324 mg", "valacyclovir 1 g", "Valtrex 500",
         "OXcarbazepine 300 mg", "Trileptal 600 mg", "metronidazole 500 mg", "metolazone 5 mg", "Toradol 10 mg",
         "Penicillin V Potassium 250 MG Oral Tablet", "chlorproPAMIDE 250 mg", "QUEtiapine 50 mg",
+        # subtypes: alfa-2a read as "alfa" was a possible match of alfa-2b; neither is the other
+        "interferon alfa-2a 3 MU SC", "peginterferon alfa-2b 1.5 mcg/kg weekly", "interferon beta-1b 0.25 mg",
     ],
 )
 def test_look_alikes_are_never_reported(line):

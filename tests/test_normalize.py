@@ -36,6 +36,10 @@ DATA = Path(__file__).parent / "data"
         ("Deep IM benzathine penicillin", "deep benzathine penicillin"),  # a salt that starts a name stays
         ("q4-6h procaine penicillin", "q procaine penicillin"),
         ("deep IM meglumine indomethacinate", "deep meglumine indomethacinate"),
+        ("peginterferon alfa-2a 180 mcg", "peginterferon alfa 2a"),  # a subtype is a word, not 2 and "a"
+        ("peginterferon alfa 2a", "peginterferon alfa 2a"),
+        ("interferon alfa2b", "interferon alfa 2b"),
+        ("12a 1.2a", ""),  # only a single digit on its own makes a subtype
         ("B0SODIUM", "b"),  # found by hypothesis: normalising "b sodium" again must give "b" too
         ("500 mg L-PAM", "l pam"),  # a unit word hyphen-joined to the next word starts a name (found by hypothesis)
         ("1. L-NARPENOL", "l narpenol"),  # the same after a list number

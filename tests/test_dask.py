@@ -7,8 +7,10 @@ import csv
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -397,3 +399,26 @@ def test_readme_check_ddf_example(client, tmp_path, monkeypatch):
     expected = check_frame(pd.concat(frames, ignore_index=True), "DESCRIPTION")
     assert got[list(OUTPUT_COLUMNS)].values.tolist() == expected[list(OUTPUT_COLUMNS)].values.tolist()
     assert got["medcheck_drugs"].tolist() == ["clozapine", "", "sulfamethoxazole-trimethoprim"]
+
+
+def test_ctrl_c_cancels_the_run_and_leaves_no_output(cluster, tmp_path):
+    """A real SIGINT while the workers check: one line, exit 130, no output folder and no part folder left."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        (src / f"{i}.csv").write_bytes(b"id,medication\n" + b"1,clozapine 25 mg\n2,metformin 500 mg\n" * 400_000)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "medcheck", "batch", str(src), "--engine", "dask", "-o", str(out),
+         "--scheduler", cluster.scheduler_address],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.*.part")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the part folder exists: the graph is being computed
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().strip().splitlines()[-1] == "medcheck: interrupted; no output file was written."
+    time.sleep(2)  # a task already running on a worker finishes, writing nowhere
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]

@@ -222,8 +222,9 @@ def batch(
             raise UsageFailure("--engine dask writes a folder of part files; name it with -o")
         if scheduler is not None and workers is not None:
             raise UsageFailure("--workers starts a local cluster; it cannot go with --scheduler")
+        progress = Progress(sys.stderr) if _stderr_is_terminal() else None
         summary = run_dask(input_path, output, column=column, id_column=id_column, catalog=load_catalog(drug_list),
-                           scheduler=scheduler, workers=workers)
+                           scheduler=scheduler, workers=workers, progress=progress)
     else:
         if scheduler is not None or workers is not None:
             raise UsageFailure("--scheduler and --workers need --engine dask")
@@ -238,8 +239,8 @@ def batch(
             source, output, column=column, id_column=id_column, catalog=catalog,
             stdout=sys.stdout.buffer if output is None else None, progress=progress,
         )
-        if progress is not None:
-            progress.done()
+    if progress is not None:
+        progress.done()
     for note in summary.notes:
         click.echo(f"medcheck: {note}", err=True)
     if show_summary and (counts := render_summary_text(summary)):

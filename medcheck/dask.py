@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -344,6 +344,7 @@ def run_batch(
     catalog: Catalog | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Check every row of an export of one or many files on Dask; write OUTPUT, a folder of part files.
 
@@ -351,7 +352,7 @@ def run_batch(
     with the medcheck_* columns of medcheck.batch. `scheduler` is the address of a running
     dask.distributed scheduler; without it a local cluster of `workers` processes is started and
     stopped. The parts are written into a hidden folder beside OUTPUT, which takes OUTPUT's place
-    only when every part is written.
+    only when every part is written. `progress` is called with each finished file's row count.
     """
     require_dask()
     import pandas as pd
@@ -374,7 +375,7 @@ def run_batch(
                 _write_partition, str(folder), *output_format(output), out_schema, id_name,
                 meta=pd.DataFrame({"summary": pd.Series([], dtype=object)}), enforce_metadata=False,
             )
-            summaries = _compute(client, written)
+            summaries = _compute(client, written, progress)
     return merge(summaries)
 
 
@@ -392,14 +393,18 @@ def _write_partition(
     return pd.DataFrame({"summary": [summary]})
 
 
-def _compute(client: Any, written: dd.DataFrame) -> list[Summary]:
+def _compute(client: Any, written: dd.DataFrame, progress: Callable[[int], None] | None = None) -> list[Summary]:
     """Run the graph on the cluster; cancel it if this process stops waiting (Ctrl-C, an error)."""
-    from distributed import KilledWorker
+    from distributed import KilledWorker, as_completed
 
     # to_delayed() optimises the graph, fusing each partition's tasks into one; computing the frame
     # itself would not fuse them here, and would gather the summaries into one partition first.
     futures = client.compute(written.to_delayed())
     try:
+        if progress is not None:
+            for future in as_completed(futures):
+                if future.status == "finished":  # a failed one is raised by gather, below
+                    progress(sum(summary.rows for summary in future.result()["summary"]))
         return [summary for frame in client.gather(futures) for summary in frame["summary"]]
     except KilledWorker as exc:
         raise MedcheckError(

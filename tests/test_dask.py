@@ -422,3 +422,17 @@ def test_ctrl_c_cancels_the_run_and_leaves_no_output(cluster, tmp_path):
     assert err.decode().strip().splitlines()[-1] == "medcheck: interrupted; no output file was written."
     time.sleep(2)  # a task already running on a worker finishes, writing nowhere
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_progress_counts_the_rows_of_each_finished_file_on_a_terminal(cluster, tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, rows in enumerate((3, 5)):
+        (src / f"{i}.csv").write_text("id,medication\n" + "1,clozapine\n" * rows, encoding="utf-8")
+    args = (str(src), "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    quiet = invoke(*args, "-o", str(tmp_path / "a"))
+    assert "rows/s" not in quiet.stderr
+    monkeypatch.setattr("medcheck.cli._stderr_is_terminal", lambda: True)
+    shown = invoke(*args, "-o", str(tmp_path / "b"))
+    drawn = [part.split(",")[0] for part in shown.stderr.split("\r")[1:]]
+    assert drawn in (["3 rows", "8 rows"], ["5 rows", "8 rows"])  # one line per finished file, in any order

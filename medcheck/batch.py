@@ -729,8 +729,34 @@ class _ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Wait for the reader to finish the block it is parsing: a thread still inside pyarrow when
+        # the interpreter shuts down (after Ctrl-C) can crash it.
         self._stop.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Claimed:
+    """A new file with a random name in a folder, open for writing (fd, or closed with keep_open False);
+    a Ctrl-C while it is being made leaves nothing behind, as the name is known before the file exists."""
+
+    def __init__(self, folder: Path, prefix: str, suffix: str, mode: int, keep_open: bool = True) -> None:
+        import secrets
+
+        while True:
+            self.path = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+            try:
+                self.fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+                if not keep_open:
+                    os.close(self.fd)
+                return
+            except FileExistsError:
+                continue
+            except OSError:
+                raise
+            except BaseException:  # Ctrl-C between making the file and handing it over
+                self.path.unlink(missing_ok=True)
+                raise
 
 
 class _spooled_stdin:
@@ -739,10 +765,10 @@ class _spooled_stdin:
     def __enter__(self) -> Path:
         import shutil
 
-        fd, tmp = tempfile.mkstemp(prefix="medcheck-stdin-", suffix=".csv")
-        self.path = Path(tmp)
+        spool = _Claimed(Path(tempfile.gettempdir()), "medcheck-stdin-", ".csv", 0o600)  # health data: owner only
+        self.path = spool.path
         try:
-            with os.fdopen(fd, "wb") as f:
+            with os.fdopen(spool.fd, "wb") as f:
                 shutil.copyfileobj(sys.stdin.buffer, f, BLOCK)
         except BaseException:  # Ctrl-C while reading stdin leaves no copy behind
             self.path.unlink(missing_ok=True)
@@ -773,12 +799,10 @@ class _atomic:
         folder = self.target.parent if str(self.target.parent) else Path(".")
         if not folder.is_dir():
             raise InputError(f"{self.target}: the folder {folder} does not exist; create it or choose another -o")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=folder)
+        try:  # the umask decides the mode, as for any file the user writes
+            self.tmp = _Claimed(folder, f".{self.target.name}.", ".part", 0o666, keep_open=False).path
         except OSError as exc:
             raise InputError(f"{self.target}: cannot write in {folder} ({exc.strerror or exc}); choose another -o") from None
-        os.close(fd)
-        self.tmp = Path(tmp)
         return self.tmp
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -259,6 +259,9 @@ class _atomic_folder:
                 continue
             except OSError as exc:
                 raise InputError(f"{self.target}: cannot write in {parent} ({exc.strerror or exc})") from None
+            except BaseException:  # Ctrl-C just after the folder was made: __exit__ will not run
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:

@@ -298,6 +298,34 @@ def test_no_partial_output_on_failure_after_batches_were_written(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == [src]
 
 
+def test_output_mode_follows_the_umask_and_the_stdin_copy_is_private(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    import medcheck.batch
+
+    src = tmp_path / "in.csv"
+    src.write_text("medication\nclozapine\n", encoding="utf-8")
+    old = os.umask(0o027)
+    try:
+        run_batch(src, tmp_path / "out.csv")
+        seen = {}
+        real = medcheck.batch.run_batch
+
+        def spy(source, *args, **kwargs):
+            if source is not None:
+                seen["mode"] = stat.S_IMODE(source.stat().st_mode)
+            return real(source, *args, **kwargs)
+
+        monkeypatch.setattr(medcheck.batch, "run_batch", spy)
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"medication\nclozapine\n")))
+        real(None, tmp_path / "from-stdin.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out.csv").stat().st_mode) == 0o640
+    assert seen["mode"] == 0o600
+
+
 def test_missing_output_folder(tmp_path):
     src = write_csv(tmp_path / "in.csv", ROWS)
     result = invoke(str(src), "-o", str(tmp_path / "nowhere" / "out.csv"))

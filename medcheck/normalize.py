@@ -87,7 +87,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def tokenize(text: str) -> list[Token]:
     """Split text into the words that can name a drug, dropping doses, units, routes, forms and salts."""
     folded, where = fold(text)
-    return _drop_salts(_scan(folded, where, False, False)[0])
+    return _drop_salts(_scan(folded, where, False)[0])
 
 
 def _drop_salts(tokens: list[Token]) -> list[Token]:
@@ -116,8 +116,8 @@ def _drop_salts(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bool) -> tuple[list[Token], bool, bool]:
-    """Tokenize folded text from a state (a number just read, a word already kept); return words and end state.
+def _scan(folded: str, where: list[int] | None, after_number: bool) -> tuple[list[Token], bool]:
+    """Tokenize folded text from a state (a number just read or not); return the words and the end state.
 
     Salt words are kept here; tokenize drops those that follow a name (_drop_salts).
     """
@@ -138,12 +138,12 @@ def _scan(folded: str, where: list[int] | None, after_number: bool, kept_any: bo
         if where is not None:
             start, end = where[start], where[end - 1] + 1
         kept.append(Token(word, start, end))
-    return kept, after_number, kept_any or bool(kept)
+    return kept, after_number
 
 
 # What one whitespace-free chunk of a line does to the tokenizer, from each state it can start in.
-Effect = tuple[tuple[tuple[str, ...], bool, bool], ...]
-_STATES = ((False, False), (False, True), (True, False), (True, True))
+Effect = tuple[tuple[tuple[str, ...], bool], ...]
+_STATES = (False, True)  # a number just read or not
 
 
 def effect(chunk: str) -> Effect:
@@ -154,9 +154,9 @@ def effect(chunk: str) -> Effect:
     """
     folded, _ = fold(chunk)
     out = []
-    for state in _STATES:
-        words, after_number, kept_any = _scan(folded, None, *state)
-        out.append((tuple(t.text for t in words), after_number, kept_any))
+    for after_number in _STATES:
+        words, after = _scan(folded, None, after_number)
+        out.append((tuple(t.text for t in words), after))
     return tuple(out)
 
 

@@ -1,4 +1,4 @@
-"""Load and validate the drug catalog, its FDA-derived names and the guard vocabulary."""
+"""Load and validate the drug catalog, its names from the authorities, combination parts and the guard vocabulary."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .errors import CatalogError
-from .models import EVIDENCE_LEVELS, Drug
+from .models import EVIDENCE_LEVELS, Drug, DrugName
 from .normalize import normalize
 
 CATALOG_COLUMNS: tuple[str, ...] = (
@@ -28,10 +28,13 @@ CATALOG_COLUMNS: tuple[str, ...] = (
     "sources",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("drug", "drug_class", "evidence", "sources")
-FDA_NAMES_COLUMNS: tuple[str, ...] = ("drug", "unii", "type", "name")
+NAMES_COLUMNS: tuple[str, ...] = ("drug", "name", "key", "kind", "match", "sources")
+PARTS_COLUMNS: tuple[str, ...] = ("drug", "part", "name", "sources")
+NAME_KINDS: tuple[str, ...] = ("generic", "brand", "synonym", "abbreviation")
 
 DRUG_LIST = "drug_list.csv"
-FDA_NAMES = "fda_names.csv"
+NAMES = "names.csv"
+PARTS = "combination_parts.csv"
 GUARD_NAMES = "guard_names.txt"
 
 
@@ -39,7 +42,10 @@ GUARD_NAMES = "guard_names.txt"
 class Catalog:
     """The indexed catalog: drugs, a name index, an abbreviation index and the guard vocabulary.
 
-    Keys of `names`, `abbreviations` and members of `guard` are normalised (see normalize.normalize).
+    Keys of `names`, `abbreviations` and `parts`, and members of `guard` and `fuzzy`, are normalised
+    (see normalize.normalize). `fuzzy` holds the names a misspelling may match; `parts` maps a name of a
+    combination's component to (combination, component number), and `part_counts` gives each
+    combination's number of components.
     """
 
     drugs: tuple[Drug, ...]
@@ -49,6 +55,9 @@ class Catalog:
     version: str
     labels: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    fuzzy: frozenset[str] = frozenset()
+    parts: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    part_counts: Mapping[str, int] = field(default_factory=dict)
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -66,16 +75,18 @@ class Catalog:
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         """Pickle the mappings as dicts (a mappingproxy does not pickle), so a catalog can go to worker processes."""
         return _unpickle_catalog, (
-            self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels), self.source
+            self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
+            self.source, self.fuzzy, dict(self.parts), dict(self.part_counts),
         )
 
 
 def _unpickle_catalog(
     drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
-    version: str, labels: dict[str, str], source: str,
+    version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
+    parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
-                   MappingProxyType(labels), source)
+                   MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts))
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -133,20 +144,52 @@ def _parse_drugs(path: object, text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _parse_fda_names(
-    path: object, text: str, known: set[str], strict: bool
-) -> dict[str, list[tuple[int, str, str]]]:
-    """Return drug -> [(line, unii, name)] from the generated FDA names file."""
-    by_drug: dict[str, list[tuple[int, str, str]]] = {}
-    for line, row in _rows(path, text, FDA_NAMES_COLUMNS):
+@dataclass(frozen=True)
+class _NameRow:
+    line: int
+    name: str
+    key: str
+    kind: str
+    fuzzy: bool
+    sources: tuple[str, ...]
+
+
+def _key(text: str) -> str:
+    """A generated file's normalised key as written (plain lowercase ASCII), else normalised here."""
+    return text if text.isascii() and text.islower() and text.strip() == text else normalize(text)
+
+
+def _parse_names(path: object, text: str, known: set[str], strict: bool) -> dict[str, list[_NameRow]]:
+    """Return drug -> its names from the generated names file (drugs not in the list: error, or skipped)."""
+    by_drug: dict[str, list[_NameRow]] = {}
+    for line, row in _rows(path, text, NAMES_COLUMNS):
         drug = row["drug"].lower()
-        if not row["name"] or not row["unii"]:
-            raise CatalogError(path, "empty name or unii", line)
+        if not row["name"] or not row["key"]:
+            raise CatalogError(path, "empty name or key", line)
+        if row["kind"] not in NAME_KINDS:
+            raise CatalogError(path, f"kind {row['kind']!r} is not one of: {', '.join(NAME_KINDS)}", line)
+        if row["match"] not in ("exact", "fuzzy"):
+            raise CatalogError(path, f"match {row['match']!r} is not exact or fuzzy", line)
         if drug not in known:
             if strict:
                 raise CatalogError(path, f"drug {drug!r} is not in the drug list", line)
             continue
-        by_drug.setdefault(drug, []).append((line, row["unii"], row["name"]))
+        sources = tuple(s.strip() for s in row["sources"].split("; ") if s.strip())
+        by_drug.setdefault(drug, []).append(
+            _NameRow(line, row["name"], _key(row["key"]), row["kind"], row["match"] == "fuzzy", sources)
+        )
+    return by_drug
+
+
+def _parse_parts(path: object, text: str, known: set[str]) -> dict[str, list[tuple[int, str, str]]]:
+    """Return combination -> [(line, part, normalised name)] from the combination parts file."""
+    by_drug: dict[str, list[tuple[int, str, str]]] = {}
+    for line, row in _rows(path, text, PARTS_COLUMNS):
+        drug = row["drug"].lower()
+        if drug in known and row["part"] and row["name"]:
+            key = normalize(row["name"])
+            if key:
+                by_drug.setdefault(drug, []).append((line, row["part"], key))
     return by_drug
 
 
@@ -162,74 +205,86 @@ def _parse_guard(path: object, text: str) -> list[tuple[int, str]]:
 
 def build_catalog(
     drug_list: tuple[object, str],
-    fda_names: tuple[object, str] | None,
+    names_file: tuple[object, str] | None,
     guard: tuple[object, str] | None,
     *,
     strict: bool = True,
+    parts_file: tuple[object, str] | None = None,
 ) -> Catalog:
     """Validate and index catalog texts given as (path, text) pairs.
 
-    strict=False is for a user's own drug list: FDA names for drugs it lacks are ignored, and guard
+    strict=False is for a user's own drug list: generated names for drugs it lacks are ignored, and guard
     names that the user's list claims as its own are dropped instead of being an error.
     """
     dpath, dtext = drug_list
     rows = _parse_drugs(dpath, dtext)
     known = {row["drug"].lower() for _, row in rows}
-    fda = _parse_fda_names(*fda_names, known, strict) if fda_names else {}
+    generated_names = _parse_names(*names_file, known, strict) if names_file else {}
+    generated_parts = _parse_parts(*parts_file, known) if parts_file else {}
 
     names: dict[str, Drug] = {}
     abbreviations: dict[str, Drug] = {}
     labels: dict[str, str] = {}
+    fuzzy: set[str] = set()
     where: dict[str, str] = {}
     drugs: list[Drug] = []
 
-    def claim(index: dict[str, Drug], key_text: str, drug: Drug, path: object, line: int) -> None:
-        key = normalize(key_text)
+    def claim(index: dict[str, Drug], key: str, text: str, drug: Drug, path: object, line: int) -> None:
         if not key:
-            raise CatalogError(path, f"{key_text!r} ({drug.name}) has nothing left after normalising (only dose, form or route words)", line)
+            raise CatalogError(path, f"{text!r} ({drug.name}) has nothing left after normalising (only dose, form or route words)", line)
         owner = names.get(key) or abbreviations.get(key)
         if owner is not None and owner.name != drug.name:
-            raise CatalogError(
-                path, f"{key_text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line
-            )
+            raise CatalogError(path, f"{text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line)
         index[key] = drug
-        labels.setdefault(key, key_text)
+        labels.setdefault(key, text)
         where.setdefault(key, f"{path}, line {line}")
 
     for line, row in rows:
         name = row["drug"].lower()
-        generated = fda.get(name, [])
+        generated = generated_names.get(name, [])
         hand_names = _split(row.get("names"))
+        hand_abbreviations = _split(row.get("abbreviations"))
+        listed = [
+            *(DrugName(n, "brand", True, (f"{dpath}, line {line}",)) for n in hand_names),
+            *(DrugName(a, "abbreviation", False, (f"{dpath}, line {line}",)) for a in hand_abbreviations),
+            *(DrugName(g.name, g.kind, g.fuzzy, g.sources) for g in generated),
+        ]
         shown: dict[str, str] = {normalize(name): name}  # one display form per normalised name
-        for n in (*hand_names, *(g[2] for g in generated)):
-            shown.setdefault(normalize(n), n)
-        other = list(shown.values())[1:]
+        for n in (*hand_names, *(g.name for g in generated if g.kind != "abbreviation")):
+            shown.setdefault(normalize(n) if n in hand_names else _key(n), n)
         drug = Drug(
             name=name,
             drug_class=row["drug_class"],
             evidence=row["evidence"],
             note=row.get("note", ""),
-            names=tuple(other),
-            abbreviations=_split(row.get("abbreviations")),
+            names=tuple(list(shown.values())[1:]),
+            abbreviations=(*hand_abbreviations, *(g.name for g in generated if g.kind == "abbreviation")),
             sources=_split(row["sources"]),
-            unii=tuple(dict.fromkeys(g[1] for g in generated)),
+            unii=tuple(dict.fromkeys(s.split()[-1] for g in generated for s in g.sources if s.startswith("FDA UNII "))),
+            name_sources=tuple(listed),
         )
         drugs.append(drug)
-        claim(names, name, drug, dpath, line)
+        npath = names_file[0] if names_file else dpath
+        key = normalize(name)
+        claim(names, key, name, drug, dpath, line)
+        fuzzy.add(key)
         for n in hand_names:
-            claim(names, n, drug, dpath, line)
-        for abbr in drug.abbreviations:
-            claim(abbreviations, abbr, drug, dpath, line)
-        for gline, _, n in generated:
-            claim(names, n, drug, fda_names[0] if fda_names else dpath, gline)
+            claim(names, normalize(n), n, drug, dpath, line)
+            fuzzy.add(normalize(n))
+        for abbr in hand_abbreviations:
+            claim(abbreviations, normalize(abbr), abbr, drug, dpath, line)
+        for g in generated:
+            claim(abbreviations if g.kind == "abbreviation" else names, g.key, g.name, drug, npath, g.line)
+            if g.fuzzy:
+                fuzzy.add(g.key)
 
     guard_set: set[str] = set()
     if guard:
         gpath, gtext = guard
         for line, entry in _parse_guard(gpath, gtext):
             # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
-            # normalising those 26,000 again would be a third of the start-up time.
-            key = entry if entry.isascii() and entry.islower() else normalize(entry)
+            # normalising tens of thousands again would cost much of the start-up time.
+            key = _key(entry)
             if key in names or key in abbreviations:
                 if strict:
                     owner = (names.get(key) or abbreviations[key]).name
@@ -238,8 +293,17 @@ def build_catalog(
             if key:
                 guard_set.add(key)
 
+    parts: dict[str, set[tuple[str, int]]] = {}
+    part_counts: dict[str, int] = {}
+    for combo, entries in generated_parts.items():
+        numbers: dict[str, int] = {}
+        for _, part, key in entries:
+            number = numbers.setdefault(part, len(numbers))
+            parts.setdefault(key, set()).add((combo, number))
+        part_counts[combo] = len(numbers)
+
     digest = hashlib.sha256()
-    for part in (drug_list, fda_names, guard):
+    for part in (drug_list, names_file, guard, parts_file):
         if part:
             digest.update(part[1].encode("utf-8"))
     return Catalog(
@@ -250,6 +314,9 @@ def build_catalog(
         version=digest.hexdigest()[:12],
         labels=MappingProxyType(labels),
         source=str(dpath),
+        fuzzy=frozenset(fuzzy & set(names)),
+        parts=MappingProxyType({k: tuple(sorted(v)) for k, v in parts.items()}),
+        part_counts=MappingProxyType(part_counts),
     )
 
 
@@ -259,21 +326,19 @@ def _packaged(name: str) -> Traversable:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str | None) -> Catalog:
-    fda = _packaged(FDA_NAMES)
-    guard = _packaged(GUARD_NAMES)
-    fda_pair = (fda, _read_text(fda))
-    guard_pair = (guard, _read_text(guard))
+    pairs = [(f, _read_text(f)) for f in (_packaged(NAMES), _packaged(GUARD_NAMES), _packaged(PARTS))]
+    names_pair, guard_pair, parts_pair = pairs
     if path is None:
         packaged = _packaged(DRUG_LIST)
-        return build_catalog((packaged, _read_text(packaged)), fda_pair, guard_pair, strict=True)
+        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, parts_file=parts_pair)
     user = Path(path)
-    return build_catalog((user, _read_text(user)), fda_pair, guard_pair, strict=False)
+    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, parts_file=parts_pair)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Load the packaged catalog, or a user's drug list of the same schema; loaded once and cached.
 
-    A user's list keeps the packaged FDA-derived names for drugs it shares with the packaged catalog,
+    A user's list keeps the packaged names from the authorities for drugs it shares with the packaged catalog,
     and the packaged guard vocabulary less any name the user's list claims.
     """
     return _load_cached(None if path is None else str(Path(path).resolve()))

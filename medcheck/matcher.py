@@ -17,6 +17,9 @@ from .normalize import Token, normalize, tokenize
 MAX_SPAN = 4  # catalog names have at most four normalised words
 MAX_FUZZY_SPAN = 3
 MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
+# Words that may join the components of a combination ("sulfametoxazol y trimetoprima"); "and" and
+# "with" are dropped by normalize already, and "/", "+" and "-" split words.
+CONNECTORS = frozenset({"y", "e", "et", "und", "mit", "plus", "con", "com", "i", "og", "och", "en"})
 
 # A line that records an allergy or a past medicine is reported with that context, not as current use.
 ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda)\b")
@@ -81,7 +84,8 @@ class Matcher:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._choices = [n for n in catalog.names if len(n.replace(" ", "")) >= MIN_FUZZY_LENGTH]
+        # Misspellings are matched only against names a prescriber would misspell (Catalog.fuzzy).
+        self._choices = sorted(n for n in catalog.fuzzy if len(n.replace(" ", "")) >= MIN_FUZZY_LENGTH)
         self._guard = sorted(catalog.guard)
         # Leading words of a multi-word canonical name ("penicillin" of "penicillin g",
         # "sulfamethoxazole" of "sulfamethoxazole-trimethoprim"): reported as possible matches.
@@ -113,7 +117,8 @@ class Matcher:
         tokens = tokenize(text)
         if not tokens:
             return ()
-        hits, free = self._exact(tokens)
+        hits, free = self._combinations(tokens)
+        hits.extend(self._exact(tokens, free))
         hits.extend(self._fuzzy(tokens, free))
         context = context_of(text) if hits else "current"
         best: dict[str, _Hit] = {}
@@ -134,14 +139,55 @@ class Matcher:
             for h in ranked
         )
 
-    def _exact(self, tokens: Sequence[Token]) -> tuple[list[_Hit], list[bool]]:
-        """Longest exact spans first: catalog names and abbreviations, guard names, name prefixes."""
-        cat = self.catalog
-        hits: list[_Hit] = []
+    def _combinations(self, tokens: Sequence[Token]) -> tuple[list[_Hit], list[bool]]:
+        """Combinations written as their components, in any order and language, joined by connectors.
+
+        Returns the hits and the words still free: a combination's words are claimed, so that
+        "Sulfametoxazol + Trimetoprima" is the combination and not trimethoprim alone.
+        """
         free = [True] * len(tokens)
+        parts = self.catalog.parts
+        if not parts:
+            return [], free
+        found: list[tuple[int, int, str, int]] = []  # (first word, end word, combination, component)
         i = 0
         while i < len(tokens):
             for size in range(min(MAX_SPAN, len(tokens) - i), 0, -1):
+                entries = parts.get(" ".join(t.text for t in tokens[i : i + size]))
+                if entries:
+                    found.extend((i, i + size, combo, number) for combo, number in entries)
+                    i += size
+                    break
+            else:
+                i += 1
+        hits: list[_Hit] = []
+        for combo in sorted({f[2] for f in found}):
+            chain: list[tuple[int, int, str, int]] = []
+            for span in (f for f in found if f[2] == combo):
+                if chain and not all(t.text in CONNECTORS for t in tokens[chain[-1][1] : span[0]]):
+                    chain = []
+                chain.append(span)
+                if len({c[3] for c in chain}) == self.catalog.part_counts[combo]:
+                    first, last = chain[0][0], chain[-1][1]
+                    if all(free[first:last]):
+                        free[first:last] = [False] * (last - first)
+                        start, end = tokens[first].start, tokens[last - 1].end
+                        hits.append(_Hit(self._by_name[combo], start, end, combo, 100.0, "exact"))
+                    chain = []
+        return hits, free
+
+    def _exact(self, tokens: Sequence[Token], free: list[bool]) -> list[_Hit]:
+        """Longest exact spans of free words first: catalog names and abbreviations, guard names, name prefixes."""
+        cat = self.catalog
+        hits: list[_Hit] = []
+        i = 0
+        while i < len(tokens):
+            if not free[i]:
+                i += 1
+                continue
+            for size in range(min(MAX_SPAN, len(tokens) - i), 0, -1):
+                if not all(free[i : i + size]):
+                    continue
                 key = " ".join(t.text for t in tokens[i : i + size])
                 start, end = tokens[i].start, tokens[i + size - 1].end
                 drug = cat.names.get(key) or cat.abbreviations.get(key)
@@ -157,7 +203,7 @@ class Matcher:
                 break
             else:
                 i += 1
-        return hits, free
+        return hits
 
     def _fuzzy(self, tokens: Sequence[Token], free: list[bool]) -> Iterable[_Hit]:
         """Spans of unclaimed words within a few edits of a catalog name, unless a guard name is as close."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cytotoxic")
@@ -10,6 +10,16 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cyto
 
 CONFIDENCES: tuple[str, ...] = ("exact", "likely", "possible")
 CONTEXTS: tuple[str, ...] = ("current", "allergy", "history")
+
+
+@dataclass(frozen=True)
+class DrugName:
+    """One name of a catalog drug and where it comes from: which authorities list it, may it match fuzzily."""
+
+    name: str
+    kind: str                # generic, brand, synonym or abbreviation
+    fuzzy: bool              # False: only the exact name matches (abbreviations, names one list alone has)
+    sources: tuple[str, ...] = ()   # "FDA UNII J60AR2IKIC", "France BDPM 6xxxxxxx", "hand-curated <source>"
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,7 @@ class Drug:
     abbreviations: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     unii: tuple[str, ...] = ()
+    name_sources: tuple[DrugName, ...] = field(default=(), compare=False, repr=False)
 
 
 ADVICE = {

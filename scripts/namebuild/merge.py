@@ -1,0 +1,113 @@
+"""Merge every authority's names into one table: who owns each name, who lists it, may it match fuzzily."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .records import ABBREVIATION, BRAND, GENERIC, HAND, SYNONYM, Name, Part
+
+KIND_RANK = {ABBREVIATION: 0, GENERIC: 1, BRAND: 2, SYNONYM: 3}
+# A name that more than one authority lists is not obscure, whatever its kind.
+WIDELY_LISTED = 2
+
+
+@dataclass
+class Merged:
+    """One catalog drug's name, with every authority that lists it."""
+
+    drug: str
+    norm: str
+    display: str
+    kind: str
+    sources: dict[str, str] = field(default_factory=dict)  # authority -> first reference
+    marketed: bool = False
+
+    @property
+    def fuzzy(self) -> bool:
+        """May a misspelling of this name match? Generic names (in any language), brands a register lists
+        as marketed now, and names more than one authority lists: yes. Abbreviations and obscure names (a
+        brand only one list knows, such as a long-withdrawn one): exact only."""
+        if self.kind == ABBREVIATION:
+            return False
+        return self.kind == GENERIC or self.marketed or len(self.sources) >= WIDELY_LISTED
+
+
+def merge(
+    names: Iterable[Name],
+    canonical: Mapping[str, str],
+    authority_order: list[str],
+) -> tuple[list[Merged], set[str], dict[str, int]]:
+    """(catalog names, guard names, counts) from every authority's names.
+
+    canonical: catalog drug -> its normalised canonical name. A name curated by hand (or a drug's
+    canonical name) belongs to its drug; any other name that two catalog drugs claim is left out,
+    as is a name that is only the first words of its drug's canonical name while a guard name
+    shares those words ("penicillin" of penicillin G, when "penicillin v" is another drug).
+    """
+    counts: dict[str, int] = defaultdict(int)
+    rank = {a: i for i, a in enumerate(authority_order)}
+    by_norm: dict[str, list[Name]] = defaultdict(list)
+    guard: set[str] = set()
+    for n in names:
+        if n.drug:
+            by_norm[n.norm].append(n)
+        else:
+            guard.add(n.norm)
+    fixed: dict[str, str] = {norm: drug for drug, norm in canonical.items()}
+    for norm, group in by_norm.items():
+        for n in group:
+            if n.authority == HAND:
+                fixed.setdefault(norm, n.drug)
+
+    merged: dict[tuple[str, str], Merged] = {}
+    for norm, group in sorted(by_norm.items()):
+        drugs = {n.drug for n in group}
+        owner = fixed.get(norm)
+        if owner is None and len(drugs) > 1:
+            counts["names two catalog drugs share (left out)"] += 1
+            continue
+        owner = owner or next(iter(drugs))
+        if drugs - {owner}:
+            counts["names of another catalog drug's curated or canonical name (left out)"] += 1
+        for n in sorted(group, key=lambda n: (rank[n.authority], KIND_RANK[n.kind], n.display)):
+            if n.drug != owner:
+                continue
+            m = merged.get((owner, norm))
+            if m is None:
+                m = merged[(owner, norm)] = Merged(owner, norm, n.display, n.kind)
+            elif KIND_RANK[n.kind] < KIND_RANK[m.kind]:
+                m.kind = n.kind
+            m.sources.setdefault(n.authority, n.ref)
+            m.marketed = m.marketed or n.marketed
+    catalog_norms = {norm for _, norm in merged} | set(fixed)
+    for (drug, norm), m in list(merged.items()):
+        if HAND in m.sources or norm == canonical[drug]:
+            continue
+        if canonical[drug].startswith(norm + " ") and any(g.startswith(norm + " ") for g in guard):
+            del merged[(drug, norm)]
+            catalog_norms.discard(norm)
+            counts["ambiguous leading words of a canonical name (left out)"] += 1
+    counts["guard names equal to a catalog name (left out)"] = len(guard & catalog_norms)
+    guard -= catalog_norms
+    rows = sorted(merged.values(), key=lambda m: (m.drug, m.norm))
+    counts["catalog names"] = len(rows)
+    counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in rows)
+    counts["guard names"] = len(guard)
+    for m in rows:
+        for a in m.sources:
+            counts[f"catalog names from {a}"] += 1
+    return rows, guard, dict(counts)
+
+
+def merge_parts(parts: Iterable[Part], authority_order: list[str]) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(combination, part, display name, authority -> reference) per normalised part name."""
+    rank = {a: i for i, a in enumerate(authority_order)}
+    out: dict[tuple[str, str, str], tuple[str, dict[str, str]]] = {}
+    for p in sorted(parts, key=lambda p: (rank[p.authority], p.display)):
+        key = (p.drug, p.part, p.norm)
+        if key not in out:
+            out[key] = (p.display, {})
+        out[key][1].setdefault(p.authority, p.ref)
+    return [(drug, part, display, src) for (drug, part, _), (display, src) in sorted(out.items())]

@@ -1,0 +1,293 @@
+"""Names from national medicines registers: each product's name with its active substances.
+
+A product whose active substances are exactly one catalog drug (or the components of a catalog
+combination) gives that drug a brand name, and its substance's name in the register's language a
+generic name ("VANCOMYCINE"); a product with no catalog drug gives the guard vocabulary its names.
+A product that holds a catalog drug among other substances gives neither. A product named after its
+substance ("GEN-CLOZAPINE", "CLOZAPINE MYLAN") is no brand. A product name's first word also counts
+as a brand when every product of the register that starts with it has the same composition and it is
+not an ordinary word of the register's languages (wordfreq).
+
+The extracts under scripts/registers/ are made from the registers' published files by
+scripts/extract_registers.py; their columns: product_id, product_name, substances (";"-joined, as
+published), marketed (1 or 0).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz.distance import OSA
+
+from medcheck.normalize import normalize
+
+from .records import BRAND, GENERIC, MAX_GUARD_WORDS, MAX_NAME_WORDS, Name, Part, usable
+
+
+@dataclass(frozen=True)
+class Register:
+    """One national register: its authority label, its languages and its extract file."""
+
+    key: str
+    authority: str
+    title: str
+    languages: tuple[str, ...]
+
+
+REGISTERS = (
+    Register("fr_bdpm", "France BDPM", "Base de données publique des médicaments (ANSM, HAS, UNCAM), France", ("fr",)),
+    Register("ca_dpd", "Canada DPD", "Drug Product Database data extract (Health Canada)", ("en", "fr")),
+)
+AUTHORITIES = [r.authority for r in REGISTERS]
+
+# Salt and hydrate words of the French register ("CHLORHYDRATE DE VANCOMYCINE", "ATORVASTATINE CALCIQUE
+# TRIHYDRATÉE"), after accents are removed; the English ones are dropped by normalize.
+FRENCH_SALTS = frozenset(
+    """chlorhydrate dichlorhydrate bromhydrate sodium potassium calcium magnesium lithium zinc sodique disodique
+    potassique dipotassique calcique magnesique besilate mesilate maleate fumarate succinate tartrate hydrogenotartrate
+    citrate acetate sulfate phosphate gluconate lactate chlorure bromure iodure nitrate monohydrate monohydratee
+    dihydrate dihydratee trihydrate trihydratee hemihydrate hemihydratee sesquihydrate pentahydrate anhydre base
+    hyclate tosilate oxalate pamoate embonate palmitate decanoate enantate stearate lysinate meglumine trometamol
+    arginine benzathine procaine sel""".split()
+)
+_DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
+_ACID = re.compile(r"^acide (\w+?)ique\b")
+_PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
+_DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
+MIN_BRAND_LETTERS = 4
+COMMON_WORD_ZIPF = 3.0  # wordfreq: at least one in a million words
+PHRASE_WORD_ZIPF = 2.0  # a name made only of words this common is a phrase ("maximum strength acid reducer")
+
+
+def _plain(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'")
+
+
+def substance_forms(published: str) -> list[str]:
+    """Normalised forms a published substance name may take: "VANCOMYCINE (CHLORHYDRATE DE)" -> vancomycine."""
+    text = _plain(published).strip()
+    m = _PAREN.match(text)
+    if m:
+        inner = m.group("inner").strip()
+        if re.search(r"\b(de|d')$", inner):  # "SODIUM (VALPROATE DE)": the French "VALPROATE DE SODIUM"
+            salt = re.sub(r"\s*(de|d')$", "", inner)
+            text = f"{salt} de {m.group('outer')}"
+        else:  # "VANCOMYCIN (VANCOMYCIN HYDROCHLORIDE)": the substance, then its salt form
+            text = m.group("outer")
+    sides = [s for s in _DE.split(text) if s.strip()]
+    kept = [s for s in sides if not all(w in FRENCH_SALTS for w in s.split())] or sides
+    text = " ".join(w for w in " ".join(kept).split() if w not in FRENCH_SALTS)
+    forms = [text]
+    m = _ACID.match(text)
+    if m:
+        forms.append(f"{m.group(1)}ic acid")
+    for f in list(forms):  # French INN forms: vancomycine, propylthiouracile, trimethoprime, mitomycine c
+        stripped = " ".join(w.removesuffix("e") if len(w) > 4 else w for w in f.split())
+        if stripped != f:
+            forms.append(stripped)
+    return [n for f in forms if (n := normalize(f))]
+
+
+@dataclass(frozen=True)
+class Product:
+    register: Register
+    product_id: str
+    name: str
+    substances: tuple[str, ...]
+    marketed: bool
+
+
+def read_extract(folder: Path, register: Register) -> tuple[list[Product], bytes]:
+    raw = (folder / f"{register.key}.csv.gz").read_bytes()
+    text = gzip.decompress(raw).decode("utf-8")
+    products = [
+        Product(register, row["product_id"], row["product_name"],
+                tuple(s for s in row["substances"].split(";") if s.strip()), row["marketed"] == "1")
+        for row in csv.DictReader(io.StringIO(text, newline=""))
+    ]
+    return products, raw
+
+
+class Identities:
+    """Maps a published substance to a catalog drug or combination component, or says it is another substance."""
+
+    def __init__(
+        self, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
+        other_norms: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
+        self.other_norms = other_norms
+        self.by_norm: dict[str, set[str]] = defaultdict(set)
+        for drug, norms in catalog_names.items():
+            for n in norms:
+                self.by_norm[n].add(drug)
+        for parts in combination_parts.values():
+            for p in parts:
+                self.by_norm[p].add(p)
+        self.long_norms = sorted(n for n in self.by_norm if len(n) >= 6)
+        self.uncertain: dict[str, str] = {}
+
+    def of(self, published: str) -> tuple[str | None, str]:
+        """(identity or None, the name in the register's language normalised, or "?" when too close to call)."""
+        forms = substance_forms(published)
+        for f in forms:
+            found = self.by_norm.get(f)
+            if found and len(found) == 1:
+                return next(iter(found)), forms[0]
+        if any(f in self.other_norms for f in forms):
+            return None, forms[0]
+        for f in forms:  # one or two edits from a catalog name, yet no known medicine: neither names nor guard
+            for n in self.long_norms:
+                if abs(len(n) - len(f)) <= 2 and OSA.distance(f, n, score_cutoff=2) <= 2:
+                    self.uncertain[published] = n
+                    return None, "?"
+        return None, forms[0] if forms else ""
+
+
+def _is_common_word(word: str, languages: tuple[str, ...]) -> bool:
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(word, lang) >= COMMON_WORD_ZIPF for lang in languages)
+
+
+def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
+    """A phrase of ordinary words ("acid reducer"), or one common word, in the register's languages."""
+    from wordfreq import zipf_frequency
+
+    words = norm.split()
+    if len(words) == 1:
+        return _is_common_word(norm, languages)
+    return all(any(zipf_frequency(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in words)
+
+
+def names(
+    folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
+    other_norms: set[str],
+) -> tuple[list[Name], list[Part], list[dict[str, object]]]:
+    """(names, combination part names, pins) from the register extracts in folder.
+
+    other_norms: names of other medicines the other authorities know (a substance named so is one).
+    """
+    pins_path = folder / "SOURCES.json"
+    pins = {p["name"]: p for p in json.loads(pins_path.read_text(encoding="utf-8"))}
+    ids = Identities(catalog_names, combination_parts, other_norms)
+    combos = {parts: drug for drug, parts in combination_parts.items()}
+    out: list[Name] = []
+    parts_out: list[Part] = []
+    pin_list: list[dict[str, object]] = []
+    for register in REGISTERS:
+        products, raw = read_extract(folder, register)
+        pin = dict(pins[register.authority])
+        pin["extract"] = f"scripts/registers/{register.key}.csv.gz"
+        pin["extract_sha256"] = hashlib.sha256(raw).hexdigest()
+        pin_list.append(pin)
+        out_r, parts_r = _register_names(register, products, ids, combos, catalog_names)
+        out += out_r
+        parts_out += parts_r
+    return out, parts_out, pin_list
+
+
+def _owner(
+    found: list[tuple[str, str | None, str]], combos: Mapping[frozenset[str], str], catalog_names: Mapping[str, object]
+) -> str:
+    """The catalog drug a product is, "" for another medicine, "?" for neither (a catalog drug among others)."""
+    identities = [i for _, i, _ in found]
+    if not found or any(f == "?" for _, _, f in found):
+        return "?"
+    if all(i is None for i in identities):
+        return ""
+    if any(i is None for i in identities):
+        return "?"
+    key = frozenset(i for i in identities if i is not None)
+    if key in combos:
+        return combos[key]
+    only = next(iter(key))
+    return only if len(key) == 1 and only in catalog_names else "?"
+
+
+def _register_names(
+    register: Register, products: list[Product], ids: Identities, combos: Mapping[frozenset[str], str],
+    catalog_names: Mapping[str, set[str]],
+) -> tuple[list[Name], list[Part]]:
+    out: list[Name] = []
+    parts_out: list[Part] = []
+    firsts: dict[str, set[str]] = defaultdict(set)  # first word -> the compositions it names ("" = other)
+    # First words of multi-word catalog names ("penicillin" of penicillin G): generic, never a brand.
+    leading = {n.split()[0] for norms in catalog_names.values() for n in norms if " " in n}
+    first_display: dict[str, tuple[str, str, bool]] = {}
+    for p in products:
+        found = [(s, *ids.of(s)) for s in p.substances]
+        owner = _owner(found, combos, catalog_names)
+        # The substance's own name in the register's language.
+        for published, identity, form in found:
+            if identity is None or form == "?":
+                continue
+            display = published.split("(")[0].strip()
+            if identity in catalog_names and owner == identity:
+                out.append(Name(identity, display, form, GENERIC, register.authority, p.product_id, p.marketed))
+            for combo, drug_parts in ((d, ps) for ps, d in combos.items()):
+                if identity in drug_parts and owner == combo:
+                    parts_out.append(Part(combo, identity, display, form, register.authority, p.product_id))
+        norm = normalize(p.name.split(",")[0])
+        words = norm.split()
+        if not words:
+            continue
+        display = _DOSE_START.split(p.name.split(",")[0])[0].strip()
+        first = words[0]
+        firsts[first].add(owner)  # every product counts, so a company's or a generic's first word is ambiguous
+        if owner == "?":
+            continue
+        if owner == "":  # another medicine: its substances' names in the register's language guard too
+            for published, _, form in found:
+                if form and usable(form, MAX_GUARD_WORDS, digits=False):
+                    out.append(Name("", published, form, GENERIC, register.authority, p.product_id, p.marketed))
+        own_names = set().union(*(catalog_names.get(i, set()) for _, i, _ in found if i)) | {
+            f for _, _, f in found if f and f != "?"
+        } | catalog_names.get(owner, set())
+        if any(f" {n} " in f" {norm} " for n in own_names):
+            firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN"): no brand
+            continue
+        full = usable(norm, MAX_NAME_WORDS if owner else MAX_GUARD_WORDS, digits=False)
+        if full is not None and owner and _ordinary(full, register.languages):
+            full = None  # "ACID REDUCER", "MUSCLE & JOINT": ordinary words, not a name to match
+        if full is not None and owner and full.split()[0].removesuffix("e") in leading:
+            full = None  # "PENICILLINE G ...": the generic word that begins a catalog name, not a brand
+        if full is not None:
+            out.append(Name(owner, display, full, BRAND, register.authority, p.product_id, p.marketed))
+        if len(words) > 1 and (first not in first_display or p.marketed):
+            first_display[first] = (display.split()[0], p.product_id, p.marketed)
+    for first, owners in sorted(firsts.items()):
+        if first not in first_display or len(owners) != 1 or "?" in owners or len(first) < MIN_BRAND_LETTERS:
+            continue
+        if not first.isalpha():
+            continue
+        if _is_common_word(first, register.languages) or first.removesuffix("e") in leading:
+            continue
+        display, ref, marketed = first_display[first]
+        out.append(Name(next(iter(owners)), display, first, BRAND, register.authority, ref, marketed))
+    return out, parts_out
+
+
+def review(
+    folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
+    other_norms: set[str],
+) -> Iterator[str]:
+    """Published substances one or two edits from a catalog name that map to nothing (for a person to check)."""
+    ids = Identities(catalog_names, combination_parts, other_norms)
+    for register in REGISTERS:
+        products, _ = read_extract(folder, register)
+        for p in products:
+            for s in p.substances:
+                ids.of(s)
+    for published, near in sorted(ids.uncertain.items()):
+        yield f"{published!r} is close to {near!r}"

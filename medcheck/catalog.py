@@ -36,6 +36,7 @@ DRUG_LIST = "drug_list.csv"
 NAMES = "names.csv"
 PARTS = "combination_parts.csv"
 GUARD_NAMES = "guard_names.txt"
+ORDINARY_WORDS = "ordinary_words.txt"
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +46,7 @@ class Catalog:
     Keys of `names`, `abbreviations` and `parts`, and members of `guard` and `fuzzy`, are normalised
     (see normalize.normalize). `fuzzy` holds the names a misspelling may match; `parts` maps a name of a
     combination's component to (combination, component number), and `part_counts` gives each
-    combination's number of components.
+    combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug.
     """
 
     drugs: tuple[Drug, ...]
@@ -58,6 +59,7 @@ class Catalog:
     fuzzy: frozenset[str] = frozenset()
     parts: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     part_counts: Mapping[str, int] = field(default_factory=dict)
+    ordinary: frozenset[str] = frozenset()
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -76,17 +78,18 @@ class Catalog:
         """Pickle the mappings as dicts (a mappingproxy does not pickle), so a catalog can go to worker processes."""
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
-            self.source, self.fuzzy, dict(self.parts), dict(self.part_counts),
+            self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary,
         )
 
 
 def _unpickle_catalog(
     drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
-    parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int],
+    parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
-                   MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts))
+                   MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
+                   ordinary)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -210,6 +213,7 @@ def build_catalog(
     *,
     strict: bool = True,
     parts_file: tuple[object, str] | None = None,
+    ordinary_file: tuple[object, str] | None = None,
 ) -> Catalog:
     """Validate and index catalog texts given as (path, text) pairs.
 
@@ -302,8 +306,9 @@ def build_catalog(
             parts.setdefault(key, set()).add((combo, number))
         part_counts[combo] = len(numbers)
 
+    ordinary = frozenset(w for _, w in _parse_guard(*ordinary_file)) if ordinary_file else frozenset()
     digest = hashlib.sha256()
-    for part in (drug_list, names_file, guard, parts_file):
+    for part in (drug_list, names_file, guard, parts_file, ordinary_file):
         if part:
             digest.update(part[1].encode("utf-8"))
     return Catalog(
@@ -317,6 +322,7 @@ def build_catalog(
         fuzzy=frozenset(fuzzy & set(names)),
         parts=MappingProxyType({k: tuple(sorted(v)) for k, v in parts.items()}),
         part_counts=MappingProxyType(part_counts),
+        ordinary=ordinary - set(names),
     )
 
 
@@ -326,13 +332,15 @@ def _packaged(name: str) -> Traversable:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str | None) -> Catalog:
-    pairs = [(f, _read_text(f)) for f in (_packaged(NAMES), _packaged(GUARD_NAMES), _packaged(PARTS))]
-    names_pair, guard_pair, parts_pair = pairs
+    files = (_packaged(NAMES), _packaged(GUARD_NAMES), _packaged(PARTS), _packaged(ORDINARY_WORDS))
+    names_pair, guard_pair, parts_pair, words_pair = [(f, _read_text(f)) for f in files]
     if path is None:
         packaged = _packaged(DRUG_LIST)
-        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, parts_file=parts_pair)
+        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, parts_file=parts_pair,
+                             ordinary_file=words_pair)
     user = Path(path)
-    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, parts_file=parts_pair)
+    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, parts_file=parts_pair,
+                         ordinary_file=words_pair)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

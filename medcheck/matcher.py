@@ -34,11 +34,15 @@ _SOUNDS = (
     (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"ck"), "k"), (re.compile(r"qu"), "kw"),
     (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"c"), "k"), (re.compile(r"x"), "ks"), (re.compile(r"y"), "i"),
     (re.compile(r"z"), "s"), (re.compile(r"ae|oe"), "e"), (re.compile(r"(.)\1+"), r"\1"),
+    (re.compile(r"(?<=\w\w\w)[aeo]\b"), ""),
 )
 
 
 def sound_key(text: str) -> str:
-    """A spelling-independent key: ph/f, c/k/s, y/i, z/s and doubled letters read alike ("fenytoin" = "phenytoin")."""
+    """A spelling-independent key: ph/f, c/k/s, y/i, z/s, doubled letters and a final a, e or o read alike.
+
+    "fenytoin" = "phenytoin"; the INN in other languages, "vancomicina", "clozapina", "fenitoina", is its name.
+    """
     for pattern, repl in _SOUNDS:
         text = pattern.sub(repl, text)
     return text
@@ -98,6 +102,10 @@ class Matcher:
             k: tuple(sorted(v)) for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
         }
         self._by_name = {d.name: d for d in catalog.drugs}
+        self._part_names: dict[tuple[str, int], tuple[str, ...]] = {}
+        for key, entries in catalog.parts.items():
+            for entry in entries:
+                self._part_names[entry] = (*self._part_names.get(entry, ()), key)
 
     @functools.cached_property
     def _sounds(self) -> dict[str, str]:
@@ -140,41 +148,58 @@ class Matcher:
         )
 
     def _combinations(self, tokens: Sequence[Token]) -> tuple[list[_Hit], list[bool]]:
-        """Combinations written as their components, in any order and language, joined by connectors.
+        """Combinations written as their components, in any order, language or spelling, anywhere on the line.
 
         Returns the hits and the words still free: a combination's words are claimed, so that
-        "Sulfametoxazol + Trimetoprima" is the combination and not trimethoprim alone.
+        "Sulfametoxazol + Trimetoprima" is the combination and not trimethoprim alone. Once one
+        component is named in full, the others may be cut short as order systems do ("Sulfameth/
+        Trimethoprim"): a word of MIN_FUZZY_LENGTH letters or more that begins one name of the component.
         """
         free = [True] * len(tokens)
         parts = self.catalog.parts
         if not parts:
             return [], free
-        found: list[tuple[int, int, str, int]] = []  # (first word, end word, combination, component)
+        found: dict[str, dict[int, list[tuple[int, int]]]] = {}  # combination -> component -> word spans
         i = 0
         while i < len(tokens):
             for size in range(min(MAX_SPAN, len(tokens) - i), 0, -1):
                 entries = parts.get(" ".join(t.text for t in tokens[i : i + size]))
                 if entries:
-                    found.extend((i, i + size, combo, number) for combo, number in entries)
+                    for combo, number in entries:
+                        found.setdefault(combo, {}).setdefault(number, []).append((i, i + size))
                     i += size
                     break
             else:
                 i += 1
         hits: list[_Hit] = []
-        for combo in sorted({f[2] for f in found}):
-            chain: list[tuple[int, int, str, int]] = []
-            for span in (f for f in found if f[2] == combo):
-                if chain and not all(t.text in CONNECTORS for t in tokens[chain[-1][1] : span[0]]):
-                    chain = []
-                chain.append(span)
-                if len({c[3] for c in chain}) == self.catalog.part_counts[combo]:
-                    first, last = chain[0][0], chain[-1][1]
-                    if all(free[first:last]):
-                        free[first:last] = [False] * (last - first)
-                        start, end = tokens[first].start, tokens[last - 1].end
-                        hits.append(_Hit(self._by_name[combo], start, end, combo, 100.0, "exact"))
-                    chain = []
+        for combo, spans in sorted(found.items()):
+            for number in range(self.catalog.part_counts[combo]):
+                if number not in spans:
+                    cut = self._cut_part(tokens, combo, number, spans)
+                    if cut is None:
+                        break
+                    spans[number] = [cut]
+            else:
+                words = sorted(w for s in spans.values() for a, b in s for w in range(a, b))
+                if all(free[w] for w in words):
+                    for w in words:
+                        free[w] = False
+                    start, end = tokens[words[0]].start, tokens[words[-1]].end
+                    hits.append(_Hit(self._by_name[combo], start, end, combo, 100.0, "exact"))
         return hits, free
+
+    def _cut_part(
+        self, tokens: Sequence[Token], combo: str, number: int, spans: dict[int, list[tuple[int, int]]]
+    ) -> tuple[int, int] | None:
+        """A word that begins a name of the missing component, next to a component named in full."""
+        taken = {w for s in spans.values() for a, b in s for w in range(a, b)}
+        near = {w for s in spans.values() for a, b in s for w in (a - 1, b)}
+        names = self._part_names.get((combo, number), ())
+        for w in sorted(near - taken):
+            if 0 <= w < len(tokens) and len(tokens[w].text) >= MIN_FUZZY_LENGTH:
+                if any(n.startswith(tokens[w].text) for n in names):
+                    return (w, w + 1)
+        return None
 
     def _exact(self, tokens: Sequence[Token], free: list[bool]) -> list[_Hit]:
         """Longest exact spans of free words first: catalog names and abbreviations, guard names, name prefixes."""
@@ -216,6 +241,8 @@ class Matcher:
                 if i + size > len(tokens) or not all(free[i : i + size]):
                     continue
                 span = " ".join(t.text for t in tokens[i : i + size])
+                if all(t.text in self.catalog.ordinary for t in tokens[i : i + size]):
+                    continue  # "fluid", "variance": an ordinary word is never a misspelt drug
                 found = self._closest(span)
                 if found is None:
                     continue
@@ -239,6 +266,9 @@ class Matcher:
         if heard is not None:  # the exact pass already claimed every span that is a guard name
             return heard, fuzz.ratio(span, heard), "likely"
         candidates = process.extract(span, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        # A misspelling keeps its first sound (tegratol, metotrexate); "simeth" is not Imeth.
+        first = sound_key(span)[:1]
+        candidates = [c for c in candidates if sound_key(c[0])[:1] == first]
         if not candidates:
             return None
         distance = min(c[1] for c in candidates)

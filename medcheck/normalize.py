@@ -37,8 +37,13 @@ SALTS = frozenset(
     sulphate bisulfate phosphate gluconate lactate lactobionate besylate besilate tosylate bromide chloride
     iodide nitrate hyclate monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous hydrate
     tromethamine trometamol benzathine procaine salt lysine arginine meglumine dimeglumine olamine pamoate embonate
-    palmitate decanoate enanthate stearate estolate ethylsuccinate napsylate edisylate isethionate xinafoate""".split()
+    palmitate decanoate enanthate stearate estolate ethylsuccinate napsylate edisylate isethionate xinafoate
+    chlorhydrate sodique disodique potassique calcique clorhidrato cloridrato hidrocloruro hydrochlorid sodico sodica
+    disodico potasico potasica potassico calcico calcica natrium dinatrium kalium sulfato solfato fosfato acetato
+    citrato maleato fumarato succinato tartrato mesilato besilato bromhidrato trihidrato monohidrato dihidrato
+    anhidro anhidra anidro trihydrate monohydratee dihydratee trihydratee""".split()
 )
+# (The second half: the same counter-ions and hydrates in French, Spanish, Portuguese, Italian and German.)
 
 # Codes glued with a hyphen stay one word ("5-fu", "6-mp", "vp-16", "cpt-11"): their digits are not doses.
 # Dotted abbreviations are one word without their dots ("b.i.d." is "bid", "p.o." is "po"), not stray letters.

@@ -89,9 +89,21 @@ def test_look_alikes_are_never_reported(line):
 
 
 def test_a_tie_with_a_real_drug_is_only_possible():
-    """'calcyte' is one edit from both Valcyte and calcite (calcium carbonate): shown, but not flagged."""
-    findings = check_text("calcyte 450 mg").results[0].findings
+    """'velcyte' is one edit from both Valcyte and Vercyte (pipobroman): shown, but not flagged."""
+    findings = check_text("velcyte 450 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("valganciclovir", "possible")]
+
+
+@pytest.mark.parametrize("line", ["calcyte 450 mg", "simeth 20 mg", "Variance"])
+def test_a_misspelling_keeps_its_first_sound(line):
+    """One edit from Valcyte, Imeth (methotrexate) and Atriance (nelarabine), but not starting like them."""
+    assert check_text(line).results[0].findings == ()
+
+
+@pytest.mark.parametrize("line", ["PD fluid 2.5%", "Peritoneal fluid", "REPLACEMENT FLUID", "fluid bolus", "Menor"])
+def test_ordinary_words_are_never_misspelt_drugs(line):
+    """'fluid' is one edit from Fluxid (famotidine); an ordinary word is not read as a misspelling."""
+    assert check_text(line).results[0].findings == ()
 
 
 @pytest.mark.parametrize(

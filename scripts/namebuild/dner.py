@@ -62,7 +62,7 @@ def names(
     drug -> its normalised components; medicine_norms: normalised names of medicines in the FDA list
     (a canonical entry with no MedlinePlus page counts as a medicine only if one of its names is one).
     """
-    v2c, c2d, v2v = load(raw)
+    v2c, c2d, v2v = load(raw)  # (catalog_names may name a combination's components too)
     variants: dict[str, list[str]] = defaultdict(list)
     for variant, canonicals in v2c.items():
         for c in canonicals:
@@ -85,9 +85,13 @@ def names(
         own = sorted(variants[canonical])
         norms = {normalize(v) for v in (canonical, *own)}
         drugs = set().union(*(owner.get(n, set()) for n in norms))
-        combo = by_parts.get(components(canonical)) if _JOINERS.search(canonical) else None
-        if combo is not None:
-            drugs = {combo}
+        if _JOINERS.search(canonical):
+            parts = components(canonical)
+            combo = by_parts.get(parts)
+            # A combination holding exactly one catalog drug is named for it, as the FDA list's
+            # combination brands are ("ampicillin/sulbactam", Unasyn: ampicillin).
+            held = set().union(*(owner.get(p, set()) for p in parts))
+            drugs = {combo} if combo is not None else held if len(held) == 1 else set()
         usable_names = [(v, n) for v in own if (n := usable(v, 4, digits=False)) is not None]
         cnorm = normalize(canonical)
         for combo in part_of.get(cnorm, ()):

@@ -66,8 +66,14 @@ def merge(
         drugs = {n.drug for n in group}
         owner = fixed.get(norm)
         if owner is None and len(drugs) > 1:
-            counts["names two catalog drugs share (left out)"] += 1
-            continue
+            # The most precise authority decides (authority_order: hand, FDA, registers, the dictionary).
+            top = min(rank[n.authority] for n in group)
+            proposed = {n.drug for n in group if rank[n.authority] == top}
+            if len(proposed) > 1:
+                counts["names two catalog drugs share (left out)"] += 1
+                continue
+            owner = next(iter(proposed))
+            counts["names two catalog drugs share (given as the most precise authority does)"] += 1
         owner = owner or next(iter(drugs))
         if drugs - {owner}:
             counts["names of another catalog drug's curated or canonical name (left out)"] += 1
@@ -91,6 +97,12 @@ def merge(
             counts["ambiguous leading words of a canonical name (left out)"] += 1
     counts["guard names equal to a catalog name (left out)"] = len(guard & catalog_norms)
     guard -= catalog_norms
+    # A guard name that holds a catalog name as whole words ("ampicillin sulbactam", "diclofenac
+    # epolamine") would claim the catalog name's words: the product holds the catalog drug, so it goes.
+    inner = {m.norm for m in merged.values() if m.kind != ABBREVIATION and len(m.norm) >= 5} | set(fixed)
+    holding = {g for g in guard if " " in g and _holds(g, inner)}
+    counts["guard names holding a catalog name (left out)"] = len(holding)
+    guard -= holding
     rows = sorted(merged.values(), key=lambda m: (m.drug, m.norm))
     counts["catalog names"] = len(rows)
     counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in rows)
@@ -99,6 +111,13 @@ def merge(
         for a in m.sources:
             counts[f"catalog names from {a}"] += 1
     return rows, guard, dict(counts)
+
+
+def _holds(name: str, inner: set[str]) -> bool:
+    """Whether a run of the name's words is one of the inner names."""
+    words = name.split()
+    return any(" ".join(words[i:j]) in inner for i in range(len(words)) for j in range(i + 1, len(words) + 1)
+               if j - i < len(words))
 
 
 def merge_parts(parts: Iterable[Part], authority_order: list[str]) -> list[tuple[str, str, str, dict[str, str]]]:

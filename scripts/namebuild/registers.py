@@ -173,10 +173,12 @@ def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
 def names(
     folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
     other_norms: set[str],
+    generic_names: Mapping[str, set[str]],
 ) -> tuple[list[Name], list[Part], list[dict[str, object]]]:
     """(names, combination part names, pins) from the register extracts in folder.
 
-    other_norms: names of other medicines the other authorities know (a substance named so is one).
+    other_norms: names of other medicines the other authorities know (a substance named so is one);
+    generic_names: each catalog drug's names that are not brands (a product named so is no brand).
     """
     pins_path = folder / "SOURCES.json"
     pins = {p["name"]: p for p in json.loads(pins_path.read_text(encoding="utf-8"))}
@@ -191,7 +193,7 @@ def names(
         pin["extract"] = f"scripts/registers/{register.key}.csv.gz"
         pin["extract_sha256"] = hashlib.sha256(raw).hexdigest()
         pin_list.append(pin)
-        out_r, parts_r = _register_names(register, products, ids, combos, catalog_names)
+        out_r, parts_r = _register_names(register, products, ids, combos, catalog_names, generic_names)
         out += out_r
         parts_out += parts_r
     return out, parts_out, pin_list
@@ -200,24 +202,25 @@ def names(
 def _owner(
     found: list[tuple[str, str | None, str]], combos: Mapping[frozenset[str], str], catalog_names: Mapping[str, object]
 ) -> str:
-    """The catalog drug a product is, "" for another medicine, "?" for neither (a catalog drug among others)."""
+    """The catalog drug a product holds, "" for another medicine, "?" when that cannot be told.
+
+    A product that holds one catalog drug (or combination) among other substances is named for it, as
+    the FDA list's combination brands are (amoxicillin with clavulanic acid: amoxicillin).
+    """
     identities = [i for _, i, _ in found]
     if not found or any(f == "?" for _, _, f in found):
         return "?"
     if all(i is None for i in identities):
         return ""
-    if any(i is None for i in identities):
-        return "?"
     key = frozenset(i for i in identities if i is not None)
-    if key in combos:
-        return combos[key]
-    only = next(iter(key))
-    return only if len(key) == 1 and only in catalog_names else "?"
+    held = {combo for parts, combo in combos.items() if parts <= key}
+    held |= {i for i in key if i in catalog_names and not any(i in parts for parts in combos if combos[parts] in held)}
+    return next(iter(held)) if len(held) == 1 else "?"
 
 
 def _register_names(
     register: Register, products: list[Product], ids: Identities, combos: Mapping[frozenset[str], str],
-    catalog_names: Mapping[str, set[str]],
+    catalog_names: Mapping[str, set[str]], generic_names: Mapping[str, set[str]],
 ) -> tuple[list[Name], list[Part]]:
     out: list[Name] = []
     parts_out: list[Part] = []
@@ -251,9 +254,9 @@ def _register_names(
             for published, _, form in found:
                 if form and usable(form, MAX_GUARD_WORDS, digits=False):
                     out.append(Name("", published, form, GENERIC, register.authority, p.product_id, p.marketed))
-        own_names = set().union(*(catalog_names.get(i, set()) for _, i, _ in found if i)) | {
+        own_names = set().union(*(generic_names.get(i, set()) for _, i, _ in found if i)) | {
             f for _, _, f in found if f and f != "?"
-        } | catalog_names.get(owner, set())
+        } | generic_names.get(owner, set())
         if any(f" {n} " in f" {norm} " for n in own_names):
             firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN"): no brand
             continue

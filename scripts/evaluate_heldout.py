@@ -1,0 +1,160 @@
+"""Measure medcheck on held-out real medication strings: recall and precision per source.
+
+The held-out sets come from sources that medcheck does not use for names, and are not part of
+this repository (scripts/heldout_sources.json says where each was taken from, with checksums):
+- clinical strings of two public de-identified ICU demo databases (MIMIC-III Clinical Database Demo
+  1.4 and eICU Collaborative Research Database Demo, ODbL 1.0): prescriptions, ICU input labels,
+  medication, infusion and admission drug names, intake labels; each distinct string labelled by hand
+  with the catalog drugs it names, without running medcheck (labels/clinical_labels.csv);
+- product names and active-substance strings of two Spanish-language national registers that are not
+  imported as names (Argentina's ANMAT vademécum, Colombia's INVIMA CUM), labelled by the composition
+  each product publishes (labels/register_substances.csv maps published substances to catalog drugs).
+
+Usage: python scripts/evaluate_heldout.py HELDOUT_DIR REGISTERS_DIR [--show-errors]
+A string counts once whatever its row count. Recall: expected drugs found at exact or likely
+confidence. Precision: exact and likely findings that name an expected drug (also per confidence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from medcheck import load_catalog  # noqa: E402
+from medcheck.matcher import matcher_for  # noqa: E402
+
+COMBINATIONS = {
+    "sulfamethoxazole-trimethoprim": frozenset({"sulfamethoxazole", "trimethoprim"}),
+    "piperacillin-tazobactam": frozenset({"piperacillin", "tazobactam"}),
+}
+
+
+@dataclass
+class Score:
+    """Counts for one source."""
+
+    strings: int = 0
+    with_drug: int = 0
+    expected: int = 0
+    found: int = 0
+    flags: Counter[str] = field(default_factory=Counter)  # confidence -> findings
+    right: Counter[str] = field(default_factory=Counter)  # confidence -> findings naming an expected drug
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else 1.0
+
+    def precision(self, *levels: str) -> float:
+        flags = sum(self.flags[c] for c in levels)
+        return sum(self.right[c] for c in levels) / flags if flags else 1.0
+
+
+def expected_from(identities: Iterable[str], catalog_drugs: set[str]) -> set[str]:
+    """Catalog drugs from mapped components: both parts of a combination make the combination."""
+    found = set(identities)
+    out = set()
+    for combo, parts in COMBINATIONS.items():
+        if parts <= found:
+            out.add(combo)
+            found -= parts
+    return out | (found & catalog_drugs)
+
+
+def clinical(heldout: Path) -> dict[str, list[tuple[str, set[str]]]]:
+    sets: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
+    with open(heldout / "labels" / "clinical_labels.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["ambiguous"] == "1":
+                continue
+            sets[row["source"]].append((row["text"], {d for d in row["expected"].split(";") if d}))
+    return sets
+
+
+def registers(heldout: Path, folder: Path, catalog_drugs: set[str]) -> dict[str, list[tuple[str, set[str]]]]:
+    maps: dict[tuple[str, str], set[str]] = {}
+    with open(heldout / "labels" / "register_substances.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            maps[(row["register"], row["substance"])] = set(row["maps_to"].split(";"))
+    sets: dict[str, list[tuple[str, set[str]]]] = {}
+    for register in ("ar_anmat", "co_cum"):
+        products: dict[str, set[str]] = {}
+        substances: dict[str, set[str]] = {}
+        with open(folder / f"{register}.csv", encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                parts = [s for s in row["substances"].split(";") if s.strip()]
+                mapped = [maps.get((register, s), set()) for s in parts]
+                for s, m in zip(parts, mapped):
+                    substances.setdefault(s, expected_from(m, catalog_drugs))
+                ids = set().union(*mapped) if mapped else set()
+                name = row["product_name"]
+                products[name] = products.get(name, set()) | expected_from(ids, catalog_drugs)
+        sets[f"{register}_products"] = sorted(products.items())
+        sets[f"{register}_substances"] = sorted(substances.items())
+    return sets
+
+
+def score(items: list[tuple[str, set[str]]]) -> Score:
+    matcher = matcher_for(load_catalog())
+    s = Score()
+    for text, expected in items:
+        s.strings += 1
+        s.with_drug += bool(expected)
+        findings = matcher.match(text)
+        flagged = {f.drug.name for f in findings if f.confidence != "possible"}
+        s.expected += len(expected)
+        s.found += len(expected & flagged)
+        for f in findings:
+            s.flags[f.confidence] += 1
+            s.right[f.confidence] += f.drug.name in expected
+        missed = expected - flagged
+        wrong = [f"{f.drug.name} ({f.confidence}, {f.matched_text!r})" for f in findings if f.drug.name not in expected]
+        if missed or wrong:
+            s.errors.append(f"{text!r}: expected {sorted(expected)}; missed {sorted(missed)}; wrong {wrong}")
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("heldout", type=Path, help="folder with labels/clinical_labels.csv and labels/register_substances.csv")
+    parser.add_argument("registers", type=Path, help="folder with ar_anmat.csv and co_cum.csv")
+    parser.add_argument("--show-errors", action="store_true", help="list every miss and every wrong finding")
+    args = parser.parse_args(argv)
+    catalog_drugs = {d.name for d in load_catalog().drugs}
+    sets = {**clinical(args.heldout), **registers(args.heldout, args.registers, catalog_drugs)}
+    print("| source | strings | naming a catalog drug | recall (exact or likely) | precision (exact or likely) "
+          "| exact right | likely right | possible right |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    total = Score()
+    for name, items in sets.items():
+        s = score(items)
+        for attr in ("strings", "with_drug", "expected", "found"):
+            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
+        total.flags.update(s.flags)
+        total.right.update(s.right)
+        total.errors += [f"[{name}] {e}" for e in s.errors]
+        print(_row(name, s))
+    print(_row("**all**", total))
+    if args.show_errors:
+        print("\n".join(total.errors), file=sys.stderr)
+    return 0
+
+
+def _row(name: str, s: Score) -> str:
+    def frac(c: str) -> str:
+        return f"{s.right[c]}/{s.flags[c]}" if s.flags[c] else "-"
+
+    return (f"| {name} | {s.strings:,} | {s.with_drug:,} | {s.recall:.1%} ({s.found}/{s.expected}) "
+            f"| {s.precision('exact', 'likely'):.1%} | {frac('exact')} | {frac('likely')} | {frac('possible')} |")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from . import anc
-from .models import EVIDENCE_LEVELS, AncReading, Drug, Finding, Report
+from .models import EVIDENCE_LEVELS, AncReading, Drug, DrugName, Finding, Report
 
 
 def drug_record(drug: Drug) -> dict[str, object]:
@@ -24,7 +24,21 @@ def drug_record(drug: Drug) -> dict[str, object]:
         "note": drug.note,
         "sources": list(drug.sources),
         "unii": list(drug.unii),
+        "name_sources": [
+            {"name": n.name, "kind": n.kind, "match": _match_word(n), "sources": list(n.sources)}
+            for n in drug.name_sources
+        ],
     }
+
+
+def _match_word(name: DrugName) -> str:
+    return "fuzzy" if name.fuzzy else "exact"
+
+
+def _name_source_text(name: DrugName) -> str:
+    """'LEPONEX (brand, a misspelling may match: FDA UNII J60AR2IKIC, France BDPM 6123)'."""
+    how = "a misspelling may match" if name.fuzzy else "exact only"
+    return f"{name.name} ({name.kind}, {how}: {', '.join(name.sources)})"
 
 
 def render_drugs_json(drugs: Sequence[Drug]) -> str:
@@ -52,32 +66,45 @@ def _safe_row(row: dict[str, object]) -> dict[str, object]:
 def render_drugs_csv(drugs: Sequence[Drug]) -> str:
     """CSV with one row per drug; list fields joined with '; '."""
     buf = io.StringIO()
-    fields = ["drug", "names", "abbreviations", "drug_class", "evidence", "note", "sources", "unii"]
+    fields = ["drug", "names", "abbreviations", "drug_class", "evidence", "note", "sources", "unii", "name_sources"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for d in drugs:
         rec = drug_record(d)
+        rec["name_sources"] = " | ".join(_name_source_text(n) for n in d.name_sources)
         writer.writerow(_safe_row({k: "; ".join(v) if isinstance(v, list) else v for k, v in rec.items()}))
     return buf.getvalue().rstrip("\n")
 
 
+FULL_NAMES_UP_TO = 5  # a listing of this many drugs or fewer shows every name with where it comes from
+
+
 def render_drugs_text(drugs: Sequence[Drug]) -> str:
-    """A readable listing: name, class and evidence, then other names, note and sources, indented."""
+    """A readable listing: name, class and evidence, then other names, note and sources, indented.
+
+    A short listing (a query such as `medcheck drugs clozapine`) shows each name with the authorities
+    that list it and whether a misspelling of it may match.
+    """
     if not drugs:
         return "No catalog drug matches."
     blocks = []
+    full = len(drugs) <= FULL_NAMES_UP_TO
     for d in drugs:
         lines = [f"{d.name}  ({d.drug_class}; evidence: {d.evidence})"]
-        if d.names:
+        if full and d.name_sources:
+            lines.append("  names, and where each comes from:")
+            lines.extend(f"    {_name_source_text(n)}" for n in d.name_sources)
+        elif d.names:
             shown = ", ".join(d.names[:12]) + (f", ... ({len(d.names) - 12} more)" if len(d.names) > 12 else "")
             lines.append(f"  also: {shown}")
-        if d.abbreviations:
+        if d.abbreviations and not full:
             lines.append(f"  abbreviations: {', '.join(d.abbreviations)}")
         if d.note:
             lines.append(f"  note: {d.note}")
         lines.append(f"  sources: {'; '.join(d.sources)}")
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + f"\n\n{len(drugs)} drug(s)."
+    more = "" if full else " `medcheck drugs NAME` shows where each of a drug's names comes from."
+    return "\n\n".join(blocks) + f"\n\n{len(drugs)} drug(s).{more}"
 
 
 DRUG_FORMATTERS: dict[str, Callable[[Sequence[Drug]], str]] = {

@@ -63,6 +63,18 @@ def read_curated(text: str, drugs: set[str]) -> list[Name]:
     return out
 
 
+ABBREVIATION_WORD_ZIPF = 3.3  # "van", "ven", "gem", "len": words first, abbreviations second
+
+
+def ordinary_abbreviation(norm: str) -> bool:
+    """An abbreviation of two letters, or one that is an ordinary word in a language the names cover."""
+    from wordfreq import zipf_frequency
+
+    return len(norm.replace(" ", "")) <= 2 or norm.isalpha() and any(
+        zipf_frequency(norm, lang) >= ABBREVIATION_WORD_ZIPF for lang in ordinary.LANGUAGES
+    )
+
+
 def format_sources(sources: dict[str, str]) -> str:
     """'FDA UNII J60AR2IKIC; DrugBank/MeSH DB00363' (authority, then its first reference)."""
     return "; ".join(f"{a} {ref}".strip() for a, ref in sources.items())
@@ -127,6 +139,8 @@ def generate() -> tuple[dict[str, str], dict[str, int]]:
         for text in _split(row["abbreviations"]):
             names.append(Name(drug, text, normalize(text), ABBREVIATION, HAND, "drug_list.csv"))
     names += read_curated((DATA / CURATED).read_text(encoding="utf-8"), drugs)
+    dropped = [n for n in names if n.kind == ABBREVIATION and ordinary_abbreviation(n.norm)]
+    names = [n for n in names if n not in dropped]
 
     index = unii.UniiNames(unii_raw.decode("utf-8"), catalog_rows)
     names += index.names()
@@ -145,7 +159,7 @@ def generate() -> tuple[dict[str, str], dict[str, int]]:
     others = {n.norm for n in names if not n.drug}
     generic: dict[str, set[str]] = {}
     for n in names:
-        if n.drug and n.kind not in (BRAND, ABBREVIATION):
+        if n.drug and n.kind == GENERIC:
             generic.setdefault(n.drug, set()).add(n.norm)
     for p in parts:
         generic.setdefault(p.part, set()).add(p.norm)
@@ -162,6 +176,7 @@ def generate() -> tuple[dict[str, str], dict[str, int]]:
     words = ordinary.near_names((m.norm for m in merged if m.fuzzy), {m.norm for m in merged} | guard)
     counts["ordinary words near a name that may match fuzzily"] = len(words)
     counts["combination part names"] = len(parts_rows)
+    counts["abbreviations that are ordinary words or two letters (left out)"] = len(dropped)
     info = {
         "generator": "scripts/build_names.py",
         "authorities": [

@@ -42,6 +42,22 @@ def test_drugs_query_finds_brands_and_abbreviations():
     assert json.loads(run("drugs", "PTU", "--format", "json").stdout)[0]["drug"] == "propylthiouracil"
 
 
+def test_drugs_shows_where_each_name_comes_from():
+    """A pharmacist can see why a word matches: each name with its authorities and its match mode."""
+    record = json.loads(run("drugs", "clozapine", "--format", "json").stdout)[0]
+    by_name = {n["name"].casefold(): n for n in record["name_sources"]}
+    leponex = by_name["leponex"]
+    assert leponex["kind"] == "brand" and leponex["match"] == "fuzzy"
+    assert any(s.startswith("FDA UNII ") for s in leponex["sources"])
+    assert any(s.startswith("France BDPM ") for s in leponex["sources"])
+    assert by_name["clz"]["kind"] == "abbreviation" and by_name["clz"]["match"] == "exact"
+    assert all(n["sources"] for n in record["name_sources"])
+    text = run("drugs", "clozapine").stdout
+    assert "names, and where each comes from:" in text and "France BDPM" in text
+    csv_text = run("drugs", "clozapine", "--format", "csv").stdout
+    assert "France BDPM" in csv_text.splitlines()[1]
+
+
 def test_drugs_lists_the_whole_catalog():
     records = json.loads(run("drugs", "--format", "json").stdout)
     assert len(records) >= 120

@@ -37,6 +37,7 @@ NAMES = "names.csv"
 PARTS = "combination_parts.csv"
 GUARD_NAMES = "guard_names.txt"
 ORDINARY_WORDS = "ordinary_words.txt"
+PRODUCT_SUFFIXES = "product_suffixes.txt"
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +47,8 @@ class Catalog:
     Keys of `names`, `abbreviations` and `parts`, and members of `guard` and `fuzzy`, are normalised
     (see normalize.normalize). `fuzzy` holds the names a misspelling may match; `parts` maps a name of a
     combination's component to (combination, component number), and `part_counts` gives each
-    combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug.
+    combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug;
+    `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first.
     """
 
     drugs: tuple[Drug, ...]
@@ -60,6 +62,7 @@ class Catalog:
     parts: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     part_counts: Mapping[str, int] = field(default_factory=dict)
     ordinary: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -78,7 +81,7 @@ class Catalog:
         """Pickle the mappings as dicts (a mappingproxy does not pickle), so a catalog can go to worker processes."""
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
-            self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary,
+            self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary, self.suffixes,
         )
 
 
@@ -86,10 +89,11 @@ def _unpickle_catalog(
     drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
     parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
+    suffixes: tuple[str, ...],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
                    MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
-                   ordinary)
+                   ordinary, suffixes)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -214,6 +218,7 @@ def build_catalog(
     strict: bool = True,
     parts_file: tuple[object, str] | None = None,
     ordinary_file: tuple[object, str] | None = None,
+    suffixes_file: tuple[object, str] | None = None,
 ) -> Catalog:
     """Validate and index catalog texts given as (path, text) pairs.
 
@@ -307,8 +312,9 @@ def build_catalog(
         part_counts[combo] = len(numbers)
 
     ordinary = frozenset(w for _, w in _parse_guard(*ordinary_file)) if ordinary_file else frozenset()
+    suffixes = sorted((w for _, w in _parse_guard(*suffixes_file)), key=lambda w: (-len(w), w)) if suffixes_file else []
     digest = hashlib.sha256()
-    for part in (drug_list, names_file, guard, parts_file, ordinary_file):
+    for part in (drug_list, names_file, guard, parts_file, ordinary_file, suffixes_file):
         if part:
             digest.update(part[1].encode("utf-8"))
     return Catalog(
@@ -323,6 +329,7 @@ def build_catalog(
         parts=MappingProxyType({k: tuple(sorted(v)) for k, v in parts.items()}),
         part_counts=MappingProxyType(part_counts),
         ordinary=ordinary - set(names),
+        suffixes=tuple(suffixes),
     )
 
 
@@ -332,15 +339,14 @@ def _packaged(name: str) -> Traversable:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str | None) -> Catalog:
-    files = (_packaged(NAMES), _packaged(GUARD_NAMES), _packaged(PARTS), _packaged(ORDINARY_WORDS))
-    names_pair, guard_pair, parts_pair, words_pair = [(f, _read_text(f)) for f in files]
+    files = (NAMES, GUARD_NAMES, PARTS, ORDINARY_WORDS, PRODUCT_SUFFIXES)
+    names_pair, guard_pair, parts_pair, words_pair, suffixes_pair = [(_packaged(f), _read_text(_packaged(f))) for f in files]
+    extra = {"parts_file": parts_pair, "ordinary_file": words_pair, "suffixes_file": suffixes_pair}
     if path is None:
         packaged = _packaged(DRUG_LIST)
-        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, parts_file=parts_pair,
-                             ordinary_file=words_pair)
+        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, **extra)
     user = Path(path)
-    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, parts_file=parts_pair,
-                         ordinary_file=words_pair)
+    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, **extra)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -19,6 +19,7 @@ MAX_FUZZY_SPAN = 3
 MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
 # Words that may join the components of a combination ("sulfametoxazol y trimetoprima"); "and" and
 # "with" are dropped by normalize already, and "/", "+" and "-" split words.
+MIN_PART_SOUND = 7  # a component's other spellings are recognised from this many letters
 CONNECTORS = frozenset({"y", "e", "et", "und", "mit", "plus", "con", "com", "i", "og", "och", "en"})
 
 # A line that records an allergy or a past medicine is reported with that context, not as current use.
@@ -103,9 +104,14 @@ class Matcher:
         }
         self._by_name = {d.name: d for d in catalog.drugs}
         self._part_names: dict[tuple[str, int], tuple[str, ...]] = {}
+        part_sounds: dict[str, set[tuple[str, int]]] = {}
         for key, entries in catalog.parts.items():
             for entry in entries:
                 self._part_names[entry] = (*self._part_names.get(entry, ()), key)
+                if " " not in key and len(key) >= MIN_PART_SOUND:
+                    part_sounds.setdefault(sound_key(key), set()).update(entries)
+        # A component spelt another way ("sulfamethoxazol") is known by its sound key, when that names one.
+        self._part_sounds = {k: tuple(v) for k, v in part_sounds.items() if len(v) == 1}
 
     @functools.cached_property
     def _sounds(self) -> dict[str, str]:
@@ -163,7 +169,10 @@ class Matcher:
         i = 0
         while i < len(tokens):
             for size in range(min(MAX_SPAN, len(tokens) - i), 0, -1):
-                entries = parts.get(" ".join(t.text for t in tokens[i : i + size]))
+                key = " ".join(t.text for t in tokens[i : i + size])
+                entries = parts.get(key) or (
+                    self._part_sound(key) if size == 1 and len(key) >= MIN_PART_SOUND else None
+                )
                 if entries:
                     for combo, number in entries:
                         found.setdefault(combo, {}).setdefault(number, []).append((i, i + size))
@@ -187,6 +196,10 @@ class Matcher:
                     start, end = tokens[words[0]].start, tokens[words[-1]].end
                     hits.append(_Hit(self._by_name[combo], start, end, combo, 100.0, "exact"))
         return hits, free
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Matcher per catalog, kept for the process
+    def _part_sound(self, word: str) -> tuple[tuple[str, int], ...] | None:
+        return self._part_sounds.get(sound_key(word))
 
     def _cut_part(
         self, tokens: Sequence[Token], combo: str, number: int, spans: dict[int, list[tuple[int, int]]]
@@ -218,6 +231,8 @@ class Matcher:
                 drug = cat.names.get(key) or cat.abbreviations.get(key)
                 if drug is not None:
                     hits.append(_Hit(drug, start, end, cat.labels.get(key, key), 100.0, "exact"))
+                elif size == 1 and (glued := self._glued(key)) is not None:
+                    hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
                 elif key in self._prefixes:
                     for name in self._prefixes[key]:
                         hits.append(_Hit(self._by_name[name], start, end, name, 100.0, "possible"))
@@ -229,6 +244,14 @@ class Matcher:
             else:
                 i += 1
         return hits
+
+    def _glued(self, word: str) -> str | None:
+        """The catalog name a word is, with a product suffix glued on ("nurofencaps": nurofen), if any."""
+        for suffix in self.catalog.suffixes:
+            base = word[: -len(suffix)]
+            if word.endswith(suffix) and len(base) >= MIN_FUZZY_LENGTH and base in self.catalog.names:
+                return base
+        return None
 
     def _fuzzy(self, tokens: Sequence[Token], free: list[bool]) -> Iterable[_Hit]:
         """Spans of unclaimed words within a few edits of a catalog name, unless a guard name is as close."""

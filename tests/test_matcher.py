@@ -258,3 +258,49 @@ def test_accuracy_on_labelled_lines():
     assert false_on_negatives == 0, detail
     assert sum(s["false"] for s in stats.values()) == 0, detail
     assert context_wrong <= 0.02 * sum(s["lines"] for s in stats.values()), detail
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sulfametoxazol + Trimetoprima 800/160 mg",
+        "trimetoprima y sulfametoxazol",
+        "SULPHAMETHOXAZOLE AND TRIMETHOPRIM",
+        "Trimethoprim 160 mg / sulfameth 800 mg",
+        "sulfaméthoxazole et triméthoprime",
+        "Sulfamethoxazol 800 Mg + Bromhexine 8 mg + Trimethoprim 160 Mg",
+        "Sulfamethoxazol und Trimethoprim",
+        "Trimethoprim mit Sulfamethoxazol",
+        "sulfamethoxazole-trimethoprim",
+    ],
+)
+def test_a_combination_written_as_its_components_is_the_combination(line):
+    findings = check_text(line).results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "exact")]
+
+
+def test_one_component_alone_is_not_the_combination():
+    assert drugs_in("trimethoprim 100 mg at night") == {"trimethoprim"}
+    assert drugs_in("sulfameth 800 mg") == set()  # a cut name counts only next to a component named in full
+
+
+@pytest.mark.parametrize(
+    "line, drug",
+    [
+        ("NUROFENCAPS 400 mg", "ibuprofen"),  # a product suffix the registers glue to brands
+        ("Tegretolcaps 200", "carbamazepine"),
+        ("Propylex 50 mg", "propylthiouracil"),  # France BDPM
+        ("Halycil 50 mg", "propylthiouracil"),  # Canada DPD
+        ("vancomycine 1 g IV", "vancomycin"),  # French INN, from the registers and the DrugBank/MeSH dictionary
+        ("metamizol 575 mg", "dipyrone"),
+        ("Novalgin 500 mg", "dipyrone"),
+        ("thiamazol 10 mg", "methimazole"),
+        ("Zaponex 100 mg", "clozapine"),  # curated by hand from the UK leaflet
+    ],
+)
+def test_names_from_the_authorities(line, drug):
+    assert drugs_in(line) == {drug}
+
+
+def test_a_word_with_an_unknown_ending_is_not_a_glued_product():
+    assert drugs_in("Bactrimforte") == set()

@@ -294,3 +294,31 @@ def review(
                 ids.of(s)
     for published, near in sorted(ids.uncertain.items()):
         yield f"{published!r} is close to {near!r}"
+
+
+SUFFIX_BASES = 3  # a product suffix is glued to this many different brands of one register or more
+MIN_SUFFIX, MAX_SUFFIX = 2, 6
+
+
+def product_suffixes(folder: Path) -> list[str]:
+    """Suffixes registers glue to a brand for a product of the same substance ("NUROFEN" -> "NUROFENCAPS").
+
+    A first word that is another product's first word plus 2 to 6 letters, the two products sharing
+    an active substance, shows a suffix; a suffix seen with SUFFIX_BASES brands or more is kept.
+    """
+    bases: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for register in REGISTERS:
+        products, _ = read_extract(folder, register)
+        substances: dict[str, set[str]] = defaultdict(set)
+        for p in products:
+            words = normalize(p.name).split()
+            if words:
+                substances[words[0]].update(normalize(s) for s in p.substances)
+        for word, held in substances.items():
+            if not word.isalpha():
+                continue
+            for cut in range(MIN_BRAND_LETTERS, len(word) - MIN_SUFFIX + 1):
+                base, suffix = word[:cut], word[cut:]
+                if MIN_SUFFIX <= len(suffix) <= MAX_SUFFIX and substances.get(base, set()) & held:
+                    bases[suffix].add((register.key, base))
+    return sorted(s for s, b in bases.items() if len(b) >= SUFFIX_BASES)

@@ -65,8 +65,7 @@ _ACID = re.compile(r"^acide (\w+?)ique\b")
 _PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
 MIN_BRAND_LETTERS = 4
-COMMON_WORD_ZIPF = 3.0  # wordfreq: at least one in a million words
-PHRASE_WORD_ZIPF = 2.0  # a name made only of words this common is a phrase ("maximum strength acid reducer")
+PHRASE_WORD_ZIPF = 2.0  # wordfreq: a name made only of words this common is ordinary ("acid reducer", "analgesic")
 
 
 def _plain(text: str) -> str:
@@ -154,20 +153,11 @@ class Identities:
         return None, forms[0] if forms else ""
 
 
-def _is_common_word(word: str, languages: tuple[str, ...]) -> bool:
-    from wordfreq import zipf_frequency
-
-    return any(zipf_frequency(word, lang) >= COMMON_WORD_ZIPF for lang in languages)
-
-
 def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
-    """A phrase of ordinary words ("acid reducer"), or one common word, in the register's languages."""
+    """A name made of ordinary words of the register's languages ("acid reducer", "analgesic")."""
     from wordfreq import zipf_frequency
 
-    words = norm.split()
-    if len(words) == 1:
-        return _is_common_word(norm, languages)
-    return all(any(zipf_frequency(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in words)
+    return all(any(zipf_frequency(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in norm.split())
 
 
 def names(
@@ -274,7 +264,7 @@ def _register_names(
             continue
         if not first.isalpha():
             continue
-        if _is_common_word(first, register.languages) or first.removesuffix("e") in leading:
+        if _ordinary(first, register.languages) or first.removesuffix("e") in leading:
             continue
         display, ref, marketed = first_display[first]
         out.append(Name(next(iter(owners)), display, first, BRAND, register.authority, ref, marketed))

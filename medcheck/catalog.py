@@ -38,6 +38,7 @@ PARTS = "combination_parts.csv"
 GUARD_NAMES = "guard_names.txt"
 ORDINARY_WORDS = "ordinary_words.txt"
 PRODUCT_SUFFIXES = "product_suffixes.txt"
+GUARD_SOUNDS = "guard_sounds.txt"
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +49,8 @@ class Catalog:
     (see normalize.normalize). `fuzzy` holds the names a misspelling may match; `parts` maps a name of a
     combination's component to (combination, component number), and `part_counts` gives each
     combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug;
-    `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first.
+    `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first;
+    `guard_sounds` the sound keys guard names share with catalog names (None: not computed yet).
     """
 
     drugs: tuple[Drug, ...]
@@ -63,6 +65,7 @@ class Catalog:
     part_counts: Mapping[str, int] = field(default_factory=dict)
     ordinary: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
+    guard_sounds: frozenset[str] | None = None
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -82,6 +85,7 @@ class Catalog:
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
             self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary, self.suffixes,
+            self.guard_sounds,
         )
 
 
@@ -89,11 +93,11 @@ def _unpickle_catalog(
     drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
     parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
-    suffixes: tuple[str, ...],
+    suffixes: tuple[str, ...], guard_sounds: frozenset[str] | None,
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
                    MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
-                   ordinary, suffixes)
+                   ordinary, suffixes, guard_sounds)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -200,6 +204,11 @@ def _parse_parts(path: object, text: str, known: set[str]) -> dict[str, list[tup
     return by_drug
 
 
+def _words(text: str) -> list[str]:
+    """The entries of a one-word-a-line generated file (comment lines start with #)."""
+    return [w for w in (line.strip() for line in text.splitlines()) if w and not w.startswith("#")]
+
+
 def _parse_guard(path: object, text: str) -> list[tuple[int, str]]:
     entries = []
     for line, raw in enumerate(text.splitlines(), start=1):
@@ -219,11 +228,13 @@ def build_catalog(
     parts_file: tuple[object, str] | None = None,
     ordinary_file: tuple[object, str] | None = None,
     suffixes_file: tuple[object, str] | None = None,
+    guard_sounds_file: tuple[object, str] | None = None,
 ) -> Catalog:
     """Validate and index catalog texts given as (path, text) pairs.
 
     strict=False is for a user's own drug list: generated names for drugs it lacks are ignored, and guard
-    names that the user's list claims as its own are dropped instead of being an error.
+    names that the user's list claims as its own are dropped instead of being an error. guard_sounds_file
+    holds the guard's sound keys that the names file's names share; give it only with that names file.
     """
     dpath, dtext = drug_list
     rows = _parse_drugs(dpath, dtext)
@@ -259,8 +270,11 @@ def build_catalog(
             *(DrugName(g.name, g.kind, g.fuzzy, g.sources) for g in generated),
         ]
         shown: dict[str, str] = {normalize(name): name}  # one display form per normalised name
-        for n in (*hand_names, *(g.name for g in generated if g.kind != "abbreviation")):
-            shown.setdefault(normalize(n) if n in hand_names else _key(n), n)
+        for n in hand_names:
+            shown.setdefault(normalize(n), n)
+        for g in generated:
+            if g.kind != "abbreviation":
+                shown.setdefault(g.key, g.name)
         drug = Drug(
             name=name,
             drug_class=row["drug_class"],
@@ -290,17 +304,17 @@ def build_catalog(
     guard_set: set[str] = set()
     if guard:
         gpath, gtext = guard
-        for line, entry in _parse_guard(gpath, gtext):
-            # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
-            # normalising tens of thousands again would cost much of the start-up time.
-            key = _key(entry)
-            if key in names or key in abbreviations:
-                if strict:
-                    owner = (names.get(key) or abbreviations[key]).name
-                    raise CatalogError(gpath, f"guard name {entry!r} is also a name of catalog drug {owner!r}", line)
-                continue
-            if key:
-                guard_set.add(key)
+        # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
+        # normalising tens of thousands again would cost much of the start-up time.
+        entries = {line.strip() for line in gtext.splitlines() if line.strip() and not line.startswith("#")}
+        guard_set = {e if e.isascii() and e.islower() else normalize(e) for e in entries}
+        guard_set.discard("")
+        clash = guard_set & (names.keys() | abbreviations.keys())
+        if clash and strict:
+            line, entry = next((n, e) for n, e in _parse_guard(gpath, gtext) if _key(e) in clash)
+            owner = (names.get(_key(entry)) or abbreviations[_key(entry)]).name
+            raise CatalogError(gpath, f"guard name {entry!r} is also a name of catalog drug {owner!r}", line)
+        guard_set -= clash
 
     parts: dict[str, set[tuple[str, int]]] = {}
     part_counts: dict[str, int] = {}
@@ -311,8 +325,8 @@ def build_catalog(
             parts.setdefault(key, set()).add((combo, number))
         part_counts[combo] = len(numbers)
 
-    ordinary = frozenset(w for _, w in _parse_guard(*ordinary_file)) if ordinary_file else frozenset()
-    suffixes = sorted((w for _, w in _parse_guard(*suffixes_file)), key=lambda w: (-len(w), w)) if suffixes_file else []
+    ordinary = frozenset(_words(ordinary_file[1])) if ordinary_file else frozenset()
+    suffixes = sorted(_words(suffixes_file[1]), key=lambda w: (-len(w), w)) if suffixes_file else []
     digest = hashlib.sha256()
     for part in (drug_list, names_file, guard, parts_file, ordinary_file, suffixes_file):
         if part:
@@ -330,6 +344,7 @@ def build_catalog(
         part_counts=MappingProxyType(part_counts),
         ordinary=ordinary - set(names),
         suffixes=tuple(suffixes),
+        guard_sounds=frozenset(_words(guard_sounds_file[1])) if guard_sounds_file and strict else None,
     )
 
 
@@ -339,9 +354,9 @@ def _packaged(name: str) -> Traversable:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str | None) -> Catalog:
-    files = (NAMES, GUARD_NAMES, PARTS, ORDINARY_WORDS, PRODUCT_SUFFIXES)
-    names_pair, guard_pair, parts_pair, words_pair, suffixes_pair = [(_packaged(f), _read_text(_packaged(f))) for f in files]
-    extra = {"parts_file": parts_pair, "ordinary_file": words_pair, "suffixes_file": suffixes_pair}
+    files = (NAMES, GUARD_NAMES, PARTS, ORDINARY_WORDS, PRODUCT_SUFFIXES, GUARD_SOUNDS)
+    names_pair, guard_pair, *rest = [(_packaged(f), _read_text(_packaged(f))) for f in files]
+    extra = dict(zip(("parts_file", "ordinary_file", "suffixes_file", "guard_sounds_file"), rest))
     if path is None:
         packaged = _packaged(DRUG_LIST)
         return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, **extra)

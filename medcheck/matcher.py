@@ -31,12 +31,11 @@ HISTORY = re.compile(
 )
 
 
-_SOUNDS = (
-    (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"ck"), "k"), (re.compile(r"qu"), "kw"),
-    (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"c"), "k"), (re.compile(r"x"), "ks"), (re.compile(r"y"), "i"),
-    (re.compile(r"z"), "s"), (re.compile(r"ae|oe"), "e"), (re.compile(r"(.)\1+"), r"\1"),
-    (re.compile(r"(?<=\w\w\w)[aeo]\b"), ""),
-)
+_MULTI = re.compile(r"ph|th|ck|qu|ae|oe|c(?=[eiy])")
+_MULTI_SOUNDS = {"ph": "f", "th": "t", "ck": "k", "qu": "kw", "ae": "e", "oe": "e", "c": "s"}
+_SINGLE_SOUNDS = str.maketrans({"c": "k", "x": "ks", "y": "i", "z": "s"})
+_DOUBLE = re.compile(r"(.)\1+")
+_FINAL_VOWEL = re.compile(r"(?<=\w\w\w)[aeo]\b")
 
 
 def sound_key(text: str) -> str:
@@ -44,9 +43,8 @@ def sound_key(text: str) -> str:
 
     "fenytoin" = "phenytoin"; the INN in other languages, "vancomicina", "clozapina", "fenitoina", is its name.
     """
-    for pattern, repl in _SOUNDS:
-        text = pattern.sub(repl, text)
-    return text
+    text = _MULTI.sub(lambda m: _MULTI_SOUNDS[m.group()], text).translate(_SINGLE_SOUNDS)
+    return _FINAL_VOWEL.sub("", _DOUBLE.sub(r"\1", text))
 
 
 # "Completed ganciclovir induction" is history; "venetoclax (ramp-up completed)" is current use.
@@ -119,8 +117,11 @@ class Matcher:
         sounds: dict[str, set[str]] = {}
         for name in self._choices:
             sounds.setdefault(sound_key(name), set()).add(name)
-        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing.
-        guard_sounds = {sound_key(g) for g in self._guard}
+        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing. The packaged
+        # catalog ships the guard's sound keys that matter (data/guard_sounds.txt); another list's are made here.
+        guard_sounds = self.catalog.guard_sounds
+        if guard_sounds is None:
+            guard_sounds = frozenset(sound_key(g) for g in self._guard)
         return {
             k: next(iter(v)) for k, v in sounds.items()
             if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds

@@ -2,6 +2,8 @@
 
 The held-out sets come from sources that medcheck does not use for names, and are not part of
 this repository (scripts/heldout_sources.json says where each was taken from, with checksums):
+- a Brazilian city's list of essential medicines (REMUME 2025, Porto Alegre; Portuguese), labelled by
+  hand (labels/remume_labels.csv) and scored only once, after the matching changes were made;
 - clinical strings of two public de-identified ICU demo databases (MIMIC-III Clinical Database Demo
   1.4 and eICU Collaborative Research Database Demo, ODbL 1.0): prescriptions, ICU input labels,
   medication, infusion and admission drug names, intake labels; each distinct string labelled by hand
@@ -71,11 +73,12 @@ def expected_from(identities: Iterable[str], catalog_drugs: set[str]) -> set[str
 
 def clinical(heldout: Path) -> dict[str, list[tuple[str, set[str]]]]:
     sets: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
-    with open(heldout / "labels" / "clinical_labels.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["ambiguous"] == "1":
-                continue
-            sets[row["source"]].append((row["text"], {d for d in row["expected"].split(";") if d}))
+    for name in ("clinical_labels.csv", "remume_labels.csv"):
+        with open(heldout / "labels" / name, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["ambiguous"] == "1":
+                    continue
+                sets[row["source"]].append((row["text"], {d for d in row["expected"].split(";") if d}))
     return sets
 
 

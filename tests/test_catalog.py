@@ -312,3 +312,15 @@ def test_catalog_pickles(catalog):
     assert copy.guard == catalog.guard and dict(copy.labels) == dict(catalog.labels)
     assert isinstance(copy.names, MappingProxyType)  # still read-only
     assert copy.names["clozapine"] is copy.drugs[[d.name for d in copy.drugs].index("clozapine")]
+
+
+def test_shipped_guard_sounds_are_the_ones_that_matter(catalog):
+    """data/guard_sounds.txt spares start-up 45,000 sound keys; it must hold every key a guard name shares."""
+    from medcheck.matcher import sound_key
+
+    shared = {sound_key(g) for g in catalog.guard} & {sound_key(n) for n in catalog.names}
+    assert catalog.guard_sounds == shared
+
+
+def test_a_user_list_computes_its_own_guard_sounds(tiny_catalog_path):
+    assert load_catalog(tiny_catalog_path).guard_sounds is None

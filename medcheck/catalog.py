@@ -50,7 +50,8 @@ class Catalog:
     combination's component to (combination, component number), and `part_counts` gives each
     combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug;
     `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first;
-    `guard_sounds` the sound keys guard names share with catalog names (None: not computed yet).
+    `guard_sounds` the sound keys guard names share with catalog names (None: not computed yet);
+    `generic` the names that are generic names (canonical, or of kind generic), not brands or synonyms.
     """
 
     drugs: tuple[Drug, ...]
@@ -66,6 +67,7 @@ class Catalog:
     ordinary: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
     guard_sounds: frozenset[str] | None = None
+    generic: frozenset[str] = frozenset()
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -85,7 +87,7 @@ class Catalog:
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
             self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary, self.suffixes,
-            self.guard_sounds,
+            self.guard_sounds, self.generic,
         )
 
 
@@ -93,11 +95,11 @@ def _unpickle_catalog(
     drugs: tuple[Drug, ...], names: dict[str, Drug], abbreviations: dict[str, Drug], guard: frozenset[str],
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
     parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
-    suffixes: tuple[str, ...], guard_sounds: frozenset[str] | None,
+    suffixes: tuple[str, ...], guard_sounds: frozenset[str] | None, generic: frozenset[str],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
                    MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
-                   ordinary, suffixes, guard_sounds)
+                   ordinary, suffixes, guard_sounds, generic)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -246,6 +248,7 @@ def build_catalog(
     abbreviations: dict[str, Drug] = {}
     labels: dict[str, str] = {}
     fuzzy: set[str] = set()
+    generic: set[str] = set()
     where: dict[str, str] = {}
     drugs: list[Drug] = []
 
@@ -291,6 +294,7 @@ def build_catalog(
         key = normalize(name)
         claim(names, key, name, drug, dpath, line)
         fuzzy.add(key)
+        generic.add(key)
         for n in hand_names:
             claim(names, normalize(n), n, drug, dpath, line)
             fuzzy.add(normalize(n))
@@ -300,6 +304,8 @@ def build_catalog(
             claim(abbreviations if g.kind == "abbreviation" else names, g.key, g.name, drug, npath, g.line)
             if g.fuzzy:
                 fuzzy.add(g.key)
+            if g.kind == "generic":
+                generic.add(g.key)
 
     guard_set: set[str] = set()
     if guard:
@@ -345,6 +351,7 @@ def build_catalog(
         ordinary=ordinary - set(names),
         suffixes=tuple(suffixes),
         guard_sounds=frozenset(_words(guard_sounds_file[1])) if guard_sounds_file and strict else None,
+        generic=frozenset(generic & set(names)),
     )
 
 

@@ -19,6 +19,7 @@ MAX_FUZZY_SPAN = 3
 MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
 # Words that may join the components of a combination ("sulfametoxazol y trimetoprima"); "and" and
 # "with" are dropped by normalize already, and "/", "+" and "-" split words.
+SURE_BRAND = 8  # a misspelt brand of fewer letters is only a possible match
 MIN_PART_SOUND = 7  # a component's other spellings are recognised from this many letters
 CONNECTORS = frozenset({"y", "e", "et", "und", "mit", "plus", "con", "com", "i", "og", "och", "en"})
 
@@ -280,6 +281,16 @@ class Matcher:
             else:
                 i += 1
 
+    def _sure_target(self, key: str, span: str) -> bool:
+        """A near-miss of a generic name is a misspelling; of a short brand, as likely another country's brand.
+
+        Brand names are coined words by the hundred thousand, most unknown here: "Valcote" (valproate in
+        Argentina) is one letter from Valcyte. A brand is a `likely` target only when it or the words
+        written have SURE_BRAND letters or more ("Bicilin" for Bicillin).
+        """
+        letters = max(len(span.replace(" ", "")), len(key.replace(" ", "")))
+        return key in self.catalog.generic or letters >= SURE_BRAND
+
     @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Matcher per catalog, kept for the process
     def _closest(self, span: str) -> tuple[str | None, float, str] | None:
         """(catalog key, score, confidence) for a span; (None, 0, '') when a guard name claims it; None if nothing."""
@@ -288,7 +299,7 @@ class Matcher:
             return None
         heard = self._sounds.get(sound_key(span))
         if heard is not None:  # the exact pass already claimed every span that is a guard name
-            return heard, fuzz.ratio(span, heard), "likely"
+            return heard, fuzz.ratio(span, heard), "likely" if self._sure_target(heard, span) else "possible"
         candidates = process.extract(span, self._choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
         # A misspelling keeps its first sound (tegratol, metotrexate); "simeth" is not Imeth.
         first = sound_key(span)[:1]
@@ -301,7 +312,7 @@ class Matcher:
         if other is not None and other[1] < distance:
             return None, 0.0, ""  # closer to a real drug that is not in the catalog
         tie = other is not None
-        sure = distance == 1 or len(span) >= 10
+        sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
         confidence = "likely" if sure and not tie else "possible"
         return key, fuzz.ratio(span, key), confidence
 

@@ -28,6 +28,7 @@ NOISE = frozenset(
     bedtime morning evening night noon every each hourly hours hour day days week weeks month months
     take takes taking take give given apply inject inhale use using by mouth with without food meals
     as needed directed for of the a an and or in on at to per then until x times
+    de del da do du des di
     """.split()
 )
 # Counter-ions and hydrates: dropped once a drug word has been kept ("quinidine gluconate" is quinidine).

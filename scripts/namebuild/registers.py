@@ -29,6 +29,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
+from medcheck.matcher import sound_key
 from medcheck.normalize import normalize
 
 from .records import BRAND, GENERIC, MAX_GUARD_WORDS, MAX_NAME_WORDS, Name, Part, usable
@@ -47,30 +48,47 @@ class Register:
 REGISTERS = (
     Register("fr_bdpm", "France BDPM", "Base de données publique des médicaments (ANSM, HAS, UNCAM), France", ("fr",)),
     Register("ca_dpd", "Canada DPD", "Drug Product Database data extract (Health Canada)", ("en", "fr")),
+    Register("ch_swissmedic", "Switzerland Swissmedic", "Zugelassene Packungen Humanarzneimittel (Swissmedic)",
+             ("de", "fr", "it")),
+    Register("it_aifa", "Italy AIFA", "Liste dei farmaci di classe A e H (AIFA)", ("it",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
-# Salt and hydrate words of the French register ("CHLORHYDRATE DE VANCOMYCINE", "ATORVASTATINE CALCIQUE
-# TRIHYDRATÉE"), after accents are removed; the English ones are dropped by normalize.
-FRENCH_SALTS = frozenset(
+# Salt and hydrate words of the registers ("CHLORHYDRATE DE VANCOMYCINE", "ATORVASTATINE CALCIQUE
+# TRIHYDRATÉE", Latin "metamizolum natricum monohydricum"), after accents are removed; normalize drops
+# the English ones.
+SALT_WORDS = frozenset(
     """chlorhydrate dichlorhydrate bromhydrate sodium potassium calcium magnesium lithium zinc sodique disodique
     potassique dipotassique calcique magnesique besilate mesilate maleate fumarate succinate tartrate hydrogenotartrate
     citrate acetate sulfate phosphate gluconate lactate chlorure bromure iodure nitrate monohydrate monohydratee
     dihydrate dihydratee trihydrate trihydratee hemihydrate hemihydratee sesquihydrate pentahydrate anhydre base
     hyclate tosilate oxalate pamoate embonate palmitate decanoate enantate stearate lysinate meglumine trometamol
-    arginine benzathine procaine sel hydrate hydratee hexahydrate hexahydratee""".split()
+    arginine benzathine procaine sel hydrate hydratee hexahydrate hexahydratee
+    natricum dinatricum kalicum calcicum magnesicum hydrochloridum dihydrochloridum hydrobromidum sulfas phosphas
+    acetas citras maleas fumaras tartras mesilas besilas succinas monohydricum dihydricum trihydricum anhydricum
+    hemihydricum sesquihydricum ut sodio potassio calcio magnesio""".split()
 )
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^acide (\w+?)ique\b")
 _PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
-MIN_BRAND_LETTERS = 4
+MIN_BRAND_LETTERS = 5  # "CLOX" (ticlopidine in Italy) would be read in "Clox 500 mg" (cloxacillin)
 PHRASE_WORD_ZIPF = 2.0  # wordfreq: a name made only of words this common is ordinary ("acid reducer", "analgesic")
 
 
 def _plain(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'")
+
+
+def _stem(word: str) -> str:
+    """A word without its French, Italian, Spanish or Latin ending (e, a, o, um, i)."""
+    if len(word) <= 5 or not word.isalpha():
+        return word
+    for ending in ("um", "i", "e", "a", "o"):
+        if word.endswith(ending):
+            return word[: -len(ending)]
+    return word
 
 
 def substance_forms(published: str) -> list[str]:
@@ -86,16 +104,19 @@ def substance_forms(published: str) -> list[str]:
             text = m.group("outer")
     text = re.sub(r"\([^()]*\)", " ", text)  # "CLINDAMYCINE (CHLORHYDRATE DE) HYDRATÉ"
     sides = [s for s in _DE.split(text) if s.strip()]
-    kept = [s for s in sides if not all(w in FRENCH_SALTS for w in s.split())] or sides
-    text = " ".join(w for w in " ".join(kept).split() if w not in FRENCH_SALTS)
+    kept = [s for s in sides if not all(w in SALT_WORDS for w in s.split())] or sides
+    text = " ".join(w for w in " ".join(kept).split() if w not in SALT_WORDS)
     forms = [text]
     m = _ACID.match(text)
     if m:
         forms.append(f"{m.group(1)}ic acid")
-    for f in list(forms):  # French INN forms: vancomycine, propylthiouracile, trimethoprime, mitomycine c
-        stripped = " ".join(w.removesuffix("e") if len(w) > 4 else w for w in f.split())
-        if stripped != f:
-            forms.append(stripped)
+    # The INN in French, Italian, Spanish and Latin: vancomycine, amoxicillina, carboplatino, clozapinum,
+    # doxorubicini (Latin genitive, before its salt): the stem, and the stem with an English final e.
+    for f in [f for f in forms if f.strip()]:
+        stems = [_stem(w) for w in f.split()]
+        forms += [" ".join(stems), " ".join(w + "e" if len(w) > 4 else w for w in stems),
+                  " ".join([stems[0] + "e", *stems[1:]])]
+    forms = list(dict.fromkeys(forms))
     return [n for f in forms if (n := normalize(f))]
 
 
@@ -135,6 +156,9 @@ class Identities:
             for p in parts:
                 self.by_norm[p].add(p)
         self.long_norms = sorted(n for n in self.by_norm if len(n) >= 6)
+        self.by_sound: dict[str, set[str]] = defaultdict(set)
+        for n, identities in self.by_norm.items():
+            self.by_sound[sound_key(n)].update(identities)
         self.uncertain: dict[str, str] = {}
 
     def of(self, published: str) -> tuple[str | None, str]:
@@ -143,6 +167,10 @@ class Identities:
         for f in forms:
             found = self.by_norm.get(f)
             if found and len(found) == 1:
+                return next(iter(found)), forms[0]
+        for f in forms:  # spelt another way: "clorpromazina" sounds like exactly one catalog name
+            found = self.by_sound.get(sound_key(f))
+            if found and len(found) == 1 and len(f) >= 7:
                 return next(iter(found)), forms[0]
         if not forms or any(f in self.other_norms for f in (*forms, normalize(_plain(published)))):
             return None, forms[0] if forms else ""
@@ -221,6 +249,8 @@ def _register_names(
     # First words of multi-word catalog names ("penicillin" of penicillin G): generic, never a brand.
     leading = {n.split()[0] for norms in catalog_names.values() for n in norms if " " in n}
     first_display: dict[str, tuple[str, str, bool]] = {}
+    fulls: dict[str, set[str]] = defaultdict(set)  # a product's whole name -> the compositions it names
+    full_names: dict[str, Name] = {}
     for p in products:
         found = [(s, *ids.of(s)) for s in p.substances]
         owner = _owner(found, combos, catalog_names)
@@ -240,7 +270,10 @@ def _register_names(
             continue
         display = _DOSE_START.split(p.name.split(",")[0])[0].strip()
         first = words[0]
-        firsts[first].add(owner)  # every product counts, so a company's or a generic's first word is ambiguous
+        # Every product counts, so a name that two compositions share (a company's first word, a brand
+        # for one substance alone and with another) names neither.
+        firsts[first].add(owner)
+        fulls[norm].add(owner)
         if owner == "?":
             continue
         if owner == "":  # another medicine: its substances' names in the register's language guard too
@@ -248,20 +281,24 @@ def _register_names(
                 if form and usable(form, MAX_GUARD_WORDS, digits=False):
                     out.append(Name("", published, form, GENERIC, register.authority, p.product_id, p.marketed))
         own_names = set().union(*(generic_names.get(i, set()) for _, i, _ in found if i)) | {
-            f for _, _, f in found if f and f != "?"
+            f for published, _, form in found if form != "?" for f in substance_forms(published)
         } | generic_names.get(owner, set())
         if any(f" {n} " in f" {norm} " for n in own_names):
             firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN"): no brand
+            fulls[norm].add("?")
             continue
         full = usable(norm, MAX_NAME_WORDS if owner else MAX_GUARD_WORDS, digits=False)
+        if full is not None and owner and len(full) < MIN_BRAND_LETTERS:
+            full = None
         if full is not None and owner and _ordinary(full, register.languages):
             full = None  # "ACID REDUCER", "MUSCLE & JOINT": ordinary words, not a name to match
         if full is not None and owner and full.split()[0].removesuffix("e") in leading:
             full = None  # "PENICILLINE G ...": the generic word that begins a catalog name, not a brand
-        if full is not None:
-            out.append(Name(owner, display, full, BRAND, register.authority, p.product_id, p.marketed))
+        if full is not None and (norm not in full_names or p.marketed):
+            full_names[norm] = Name(owner, display, full, BRAND, register.authority, p.product_id, p.marketed)
         if len(words) > 1 and (first not in first_display or p.marketed):
             first_display[first] = (display.split()[0], p.product_id, p.marketed)
+    out += [n for norm, n in sorted(full_names.items()) if fulls[norm] == {n.drug}]
     for first, owners in sorted(firsts.items()):
         if first not in first_display or len(owners) != 1 or "?" in owners or len(first) < MIN_BRAND_LETTERS:
             continue
@@ -274,17 +311,17 @@ def _register_names(
     return out, parts_out
 
 
-SUFFIX_BASES = 3  # a product suffix is glued to this many different brands of one register or more
-MIN_SUFFIX, MAX_SUFFIX = 2, 6
+SUFFIX_BASES = 3  # a product suffix is glued to this many different brands or more
+MIN_SUFFIX, MAX_SUFFIX = 3, 6  # two letters are as often a truncated name (MIRTAZAP, MIRTAZAPIN) as a suffix
 
 
 def product_suffixes(folder: Path) -> list[str]:
     """Suffixes registers glue to a brand for a product of the same substance ("NUROFEN" -> "NUROFENCAPS").
 
-    A first word that is another product's first word plus 2 to 6 letters, the two products sharing
+    A first word that is another product's first word plus 3 to 6 letters, the two products sharing
     an active substance, shows a suffix; a suffix seen with SUFFIX_BASES brands or more is kept.
     """
-    bases: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    bases: dict[str, set[str]] = defaultdict(set)
     for register in REGISTERS:
         products, _ = read_extract(folder, register)
         substances: dict[str, set[str]] = defaultdict(set)
@@ -298,5 +335,5 @@ def product_suffixes(folder: Path) -> list[str]:
             for cut in range(MIN_BRAND_LETTERS, len(word) - MIN_SUFFIX + 1):
                 base, suffix = word[:cut], word[cut:]
                 if MIN_SUFFIX <= len(suffix) <= MAX_SUFFIX and substances.get(base, set()) & held:
-                    bases[suffix].add((register.key, base))
+                    bases[suffix].add(base)
     return sorted(s for s, b in bases.items() if len(b) >= SUFFIX_BASES)

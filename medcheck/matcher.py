@@ -124,7 +124,9 @@ class Matcher:
         if guard_sounds is None:
             guard_sounds = frozenset(sound_key(g) for g in self._guard)
         return {
-            k: next(iter(v)) for k, v in sounds.items()
+            # the drug's own name when it is among them ("metotrexate" is read as methotrexate, not
+            # Metotrexato), else the first in order: the same answer in every process
+            k: min(v, key=lambda n: (n != self.catalog.names[n].name, n)) for k, v in sounds.items()
             if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds
         }
 

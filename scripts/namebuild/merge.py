@@ -82,7 +82,7 @@ def merge(
                 continue
             m = merged.get((owner, norm))
             if m is None:
-                m = merged[(owner, norm)] = Merged(owner, norm, n.display, n.kind)
+                m = merged[(owner, norm)] = Merged(owner, norm, n.display.strip(" -"), n.kind)  # "METHAMIZOLE-"
             elif KIND_RANK[n.kind] < KIND_RANK[m.kind]:
                 m.kind = n.kind
             m.sources.setdefault(n.authority, n.ref)

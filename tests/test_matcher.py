@@ -311,3 +311,11 @@ def test_names_from_the_authorities(line, drug):
 
 def test_a_word_with_an_unknown_ending_is_not_a_glued_product():
     assert drugs_in("Bactrimforte") == set()
+
+
+def test_real_clinical_strings_that_name_no_drug_get_no_finding():
+    """Synthea's conditions, devices, supplies, care plans and immunizations: not one finding, possible or not."""
+    lines = (DATA / "synthea_not_drugs.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 260
+    found = {r.input: [(f.drug.name, f.confidence) for f in r.findings] for r in check_lines(lines).results if r.findings}
+    assert found == {}

@@ -1,0 +1,164 @@
+"""The name build (scripts/namebuild): authorities' names filtered, merged and owned as README says."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from namebuild import merge, records, registers  # noqa: E402
+from namebuild.records import BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name  # noqa: E402
+
+ORDER = [HAND, UNII, "France BDPM", DNER]
+
+
+def name(drug: str, text: str, kind: str = BRAND, authority: str = UNII, marketed: bool = False) -> Name:
+    return Name(drug, text, records.usable(text) or text.lower(), kind, authority, "ref", marketed)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("CLOZAPINE", "clozapine"),
+        ("VANCOMYCIN HYDROCHLORIDE", "vancomycin"),
+        ("CLOZAPINE IMPURITY C", None),  # a lab material, not the medicine
+        ("hydrochloride, vancomycin", None),  # an inverted MeSH form
+        ("cap-palmitate", None),  # a form word: normalising would leave a fragment
+        ("MMI", None),  # three letters: abbreviations are curated by hand
+        ("1,2-dimethyl-3-hydroxypyridin-4-one", None),  # systematic
+    ],
+)
+def test_usable_names(text, kept):
+    assert records.usable(text) == kept
+
+
+def test_research_codes_are_not_names_from_the_dictionary():
+    assert records.usable("CAMPATH-1H", digits=False) is None
+    assert records.usable("CAMPATH-1H") == "campath"
+
+
+@pytest.mark.parametrize(
+    "published, form",
+    [
+        ("VANCOMYCINE (CHLORHYDRATE DE)", "vancomycin"),
+        ("SODIUM (VALPROATE DE)", "valproate"),
+        ("ACIDE VALPROÏQUE", "valproic acid"),
+        ("CLINDAMYCINE (CHLORHYDRATE DE) HYDRATÉ", "clindamycin"),
+        ("VANCOMYCIN (VANCOMYCIN HYDROCHLORIDE)", "vancomycin"),
+        ("metamizolum natricum monohydricum", "metamizol"),
+        ("doxorubicini hydrochloridum", "doxorubicin"),
+        ("Amoxicillina", "amoxicillin"),
+        ("ceftarolinum fosamilum", "ceftaroline fosamil"),
+    ],
+)
+def test_published_substances_in_their_forms(published, form):
+    assert form in registers.substance_forms(published)
+
+
+def test_the_register_language_form_comes_first():
+    assert registers.substance_forms("CHLORHYDRATE DE VANCOMYCINE")[0] == "vancomycine"
+
+
+def test_owner_of_a_product():
+    combos = {frozenset({"sulfamethoxazole", "trimethoprim"}): "sulfamethoxazole-trimethoprim"}
+    drugs = {"clozapine": set(), "trimethoprim": set(), "amoxicillin": set(), "sulfamethoxazole-trimethoprim": set()}
+
+    def owner(*found: tuple[str | None, str]) -> str:
+        return registers._owner([("x", i, f) for i, f in found], combos, drugs)
+
+    assert owner(("clozapine", "clozapine")) == "clozapine"
+    assert owner((None, "metformin")) == ""  # another medicine: its names guard
+    assert owner(("sulfamethoxazole", "s"), ("trimethoprim", "t")) == "sulfamethoxazole-trimethoprim"
+    assert owner(("trimethoprim", "t")) == "trimethoprim"
+    assert owner(("amoxicillin", "a"), (None, "clavulanic acid")) == "amoxicillin"  # held among others
+    assert owner(("amoxicillin", "a"), ("clozapine", "c")) == "?"  # two catalog drugs: neither
+    assert owner(("clozapine", "?")) == "?"  # too close to a catalog name to call
+    assert owner() == "?"
+
+
+def test_merge_prefers_hand_then_the_most_precise_authority_and_records_every_source():
+    names = [
+        name("clozapine", "Leponex", BRAND, HAND),
+        name("clozapine", "LEPONEX", BRAND, UNII),
+        name("clozapine", "LEPONEX", BRAND, "France BDPM", marketed=True),
+        name("mycophenolate mofetil", "CELLCEPT", BRAND, UNII),
+        name("mycophenolic acid", "cellcept", SYNONYM, DNER),  # the dictionary files it elsewhere
+        name("alpha", "Twoway", BRAND, DNER),
+        name("beta", "Twoway", BRAND, DNER),  # two drugs, one authority: left out
+        name("", "clonazepam", GENERIC, UNII),
+    ]
+    canonical = {d: d for d in ("clozapine", "mycophenolate mofetil", "mycophenolic acid", "alpha", "beta")}
+    rows, guard, counts = merge.merge(names, canonical, ORDER)
+    by_norm = {m.norm: m for m in rows}
+    assert by_norm["leponex"].display == "Leponex"
+    assert list(by_norm["leponex"].sources) == [HAND, UNII, "France BDPM"]
+    assert by_norm["cellcept"].drug == "mycophenolate mofetil"
+    assert "twoway" not in by_norm and counts["names two catalog drugs share (left out)"] == 1
+    assert guard == {"clonazepam"}
+
+
+@pytest.mark.parametrize(
+    "kind, sources, marketed, fuzzy",
+    [
+        (GENERIC, {DNER: "x"}, False, True),  # a generic name in any language
+        (BRAND, {UNII: "x"}, False, False),  # a brand one list alone knows
+        (BRAND, {UNII: "x", DNER: "y"}, False, True),  # listed by two authorities
+        (BRAND, {"France BDPM": "x"}, True, True),  # marketed now
+        (records.ABBREVIATION, {HAND: "x", UNII: "y"}, False, False),  # abbreviations: exact only
+    ],
+)
+def test_which_names_a_misspelling_may_match(kind, sources, marketed, fuzzy):
+    m = merge.Merged("d", "n", "N", kind, dict(sources), marketed)
+    assert m.fuzzy is fuzzy
+
+
+def test_a_guard_name_holding_a_catalog_name_is_left_out():
+    names = [name("ampicillin", "AMPICILLIN", GENERIC), name("", "ampicillin sulbactam", GENERIC)]
+    _, guard, counts = merge.merge(names, {"ampicillin": "ampicillin"}, ORDER)
+    assert guard == set() and counts["guard names holding a catalog name (left out)"] == 1
+
+
+def write_extract(folder: Path, key: str, rows: list[tuple[str, str, str, str]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["product_id", "product_name", "substances", "marketed"])
+    writer.writerows(rows)
+    (folder / f"{key}.csv.gz").write_bytes(gzip.compress(buf.getvalue().encode("utf-8")))
+
+
+def test_product_suffixes_come_from_brands_of_one_substance(tmp_path, monkeypatch):
+    rows = []
+    for i, brand in enumerate(["NUROFEN", "ADVIL", "DOLIPRANE", "TEGRETOL"]):
+        rows += [(f"{i}a", brand, f"S{i}", "1"), (f"{i}b", f"{brand}CAPS", f"S{i}", "1")]
+    rows += [("9a", "ZEBRA", "X", "1"), ("9b", "ZEBRATABS", "Y", "1")]  # another substance: no evidence
+    write_extract(tmp_path, "r1", rows)
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en",)),))
+    assert registers.product_suffixes(tmp_path) == ["caps"]
+
+
+def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
+    write_extract(tmp_path, "r1", [
+        ("1", "LEPONEX 100 mg", "CLOZAPINE", "1"),
+        ("2", "CLOZAPINE MYLAN 25 mg", "CLOZAPINE", "1"),  # named after its substance: no brand
+        ("3", "METFORAL 500 mg", "METFORMINE (CHLORHYDRATE DE)", "1"),  # another medicine: guard
+        ("4", "ACID REDUCER", "CLOZAPINE", "0"),  # ordinary words: no brand
+        ("5", "TWIN", "CLOZAPINE", "1"), ("6", "TWINLY", "METFORMINE", "1"),
+    ])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en", "fr")),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    catalog = {"clozapine": {"clozapine"}}
+    out, _, pins, uncertain = registers.names(tmp_path, catalog, {}, {"metformin"}, {"clozapine": {"clozapine"}})
+    got = {(n.drug, n.norm, n.kind) for n in out}
+    assert ("clozapine", "leponex", BRAND) in got
+    assert ("clozapine", "clozapine", GENERIC) in got
+    assert not any(n.norm.startswith("clozapine mylan") for n in out)
+    assert ("", "metforal", BRAND) in got and ("", "metformine", GENERIC) in got
+    assert not any(n.norm == "acid reducer" for n in out)
+    assert pins[0]["extract"] == "scripts/registers/r1.csv.gz" and uncertain == {}

@@ -108,7 +108,7 @@ class ResultCache:
         if found is None:
             findings = self.matcher.match(key)
             row = (
-                "true" if any(f.confidence != "possible" for f in findings) else "false",
+                "true" if any(f.confidence != "possible" and f.context != "negated" for f in findings) else "false",
                 _safe(SEPARATOR.join(f.drug.name for f in findings)),  # names and classes may come from a
                 _safe(SEPARATOR.join(f.drug.drug_class for f in findings)),  # user's --drug-list
                 SEPARATOR.join(f.confidence for f in findings),

@@ -198,7 +198,8 @@ def summary_line(report: Report) -> str:
     """One line for stderr: how many lines were checked and what was found."""
     return (
         f"medcheck: {_lines_word(len(report.results))} checked; {len(report.flagged)} flagged, "
-        f"{len(report.possible)} possible, {len(report.unmatched)} not matched."
+        f"{len(report.possible)} possible, {len(report.unmatched)} not matched"
+        + (f", {len(report.negated)} said not to be taken." if report.negated else ".")
     )
 
 
@@ -207,7 +208,9 @@ def render_text(report: Report, color: bool = False) -> str:
     possible matches apart, unmatched lines named, and the closing reminder."""
     out: list[str] = []
     current = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "current"]
-    past = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context != "current"]
+    past = [(r, f) for r in report.results for f in r.findings
+            if f.confidence != "possible" and f.context in ("allergy", "history")]
+    denied = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "negated"]
     possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
     section = [] if report.anc is None else ["", *anc_lines(report.anc, bool(report.flagged), color)]
     if not report.results:
@@ -232,6 +235,12 @@ def render_text(report: Report, color: bool = False) -> str:
         for r, f in past:
             out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class} ({f.context}, evidence: {f.drug.evidence})")
             out.append(f"    {r.input.strip()}")
+    if denied:
+        out.append("")
+        out.append(_style("Said not to be taken (not counted)", color, bold=True))
+        for r, f in denied:
+            out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class}")
+            out.append(f"    {r.input.strip()}")
     if possible:
         out.append("")
         out.append(_style("Possible matches: check the spelling", color, bold=True, yellow=True))
@@ -242,7 +251,7 @@ def render_text(report: Report, color: bool = False) -> str:
         numbers = ", ".join(str(r.line) for r in report.unmatched)
         out.append("")
         out.append(f"No catalog drug found on line(s) {numbers}. That is not a guarantee: check spelling and names.")
-    if not (current or past or possible):
+    if not (current or past or denied or possible):
         out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
     out.extend(section)
     if report.anc is None and report.flagged:  # with an ANC, its section lists them

@@ -32,6 +32,14 @@ HISTORY = re.compile(
 )
 
 
+# A denial of the drug: before it in the same clause (no ";", "," or "." between), or right after it.
+NEGATED_BEFORE = re.compile(
+    r"\b(no(?! longer)|not|never|nil|without|avoid|do not give|don'?t give|refus\w*|declin\w*|den(?:y|ies|ied)|"
+    r"contraindicated)\b[^;,.]*$"
+)
+NEGATED_AFTER = re.compile(r"\W*(refused|declined|not (?:given|taken|taking|started)|contraindicated)\b")
+
+
 _MULTI = re.compile(r"ph|th|ck|qu|ae|oe|c(?=[eiy])")
 _MULTI_SOUNDS = {"ph": "f", "th": "t", "ck": "k", "qu": "kw", "ae": "e", "oe": "e", "c": "s"}
 _SINGLE_SOUNDS = str.maketrans({"c": "k", "x": "ks", "y": "i", "z": "s"})
@@ -60,11 +68,20 @@ def max_edits(length: int) -> int:
     return 1 if length < 8 else 2
 
 
-def context_of(text: str) -> str:
-    """`allergy`, `history` or `current`, from the words around the drug name."""
+def context_of(text: str, start: int | None = None, end: int | None = None) -> str:
+    """`allergy`, `negated`, `history` or `current`, from the words of the line.
+
+    With the drug's place in the line (start, end), a denial before it in the same clause ("no dipyrone",
+    "Do not give Bactrim", "Patient refuses clozapine") or right after it ("clozapine refused") makes
+    it `negated`: not current use. An allergy line stays `allergy` ("allergic to penicillin, do not give").
+    """
     folded = text.casefold()
     if ALLERGY.search(folded):
         return "allergy"
+    if start is not None and end is not None and (
+        NEGATED_BEFORE.search(folded[:start]) or NEGATED_AFTER.match(folded[end:])
+    ):
+        return "negated"
     if HISTORY.search(folded) or LEADING_HISTORY.match(folded):
         return "history"
     return "current"
@@ -138,7 +155,6 @@ class Matcher:
         hits, free = self._combinations(tokens)
         hits.extend(self._exact(tokens, free))
         hits.extend(self._fuzzy(tokens, free))
-        context = context_of(text) if hits else "current"
         best: dict[str, _Hit] = {}
         for hit in hits:
             old = best.get(hit.drug.name)
@@ -152,7 +168,7 @@ class Matcher:
                 matched_name=h.name,
                 score=round(h.score, 1),
                 confidence=h.confidence,
-                context=context,
+                context=context_of(text, h.start, h.end),
             )
             for h in ranked
         )

@@ -9,7 +9,7 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cyto
 """The fixed evidence vocabulary, strongest idiosyncratic signal first; see README."""
 
 CONFIDENCES: tuple[str, ...] = ("exact", "likely", "possible")
-CONTEXTS: tuple[str, ...] = ("current", "allergy", "history")
+CONTEXTS: tuple[str, ...] = ("current", "allergy", "history", "negated")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ ADVICE = {
         "Listed as an allergy or reaction. Tell the prescriber, so they can judge whether it was a blood reaction."
     ),
     "history": "Listed as a past medicine or reaction. Worth telling the prescriber about.",
+    "negated": (
+        "The line says this medicine is not taken, not to be given or refused, so it is not counted. "
+        "If it is taken after all, talk to the prescriber about this risk."
+    ),
     "possible": "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
 }
 
@@ -84,8 +88,8 @@ class LineResult:
 
     @property
     def flagged(self) -> bool:
-        """True when the line names a catalog drug at exact or likely confidence."""
-        return any(f.confidence != "possible" for f in self.findings)
+        """True when the line names a catalog drug at exact or likely confidence, and does not deny it."""
+        return any(f.confidence != "possible" and f.context != "negated" for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,16 @@ class Report:
 
     @property
     def possible(self) -> tuple[LineResult, ...]:
-        """The lines whose only findings are weak fuzzy matches."""
-        return tuple(r for r in self.results if r.findings and not r.flagged)
+        """The lines not flagged that have a weak fuzzy match."""
+        return tuple(r for r in self.results if not r.flagged and any(f.confidence == "possible" for f in r.findings))
+
+    @property
+    def negated(self) -> tuple[LineResult, ...]:
+        """The lines whose only sure findings are drugs the line denies ("no dipyrone")."""
+        return tuple(
+            r for r in self.results
+            if not r.flagged and any(f.confidence != "possible" and f.context == "negated" for f in r.findings)
+        )
 
     @property
     def unmatched(self) -> tuple[LineResult, ...]:

@@ -473,7 +473,8 @@ def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
         assert got["medcheck_drugs"] == "; ".join(f.drug.name for f in findings), line
         assert got["medcheck_confidence"] == "; ".join(f.confidence for f in findings), line
         assert got["medcheck_score"] == "; ".join(f"{f.score:g}" for f in findings), line
-        assert got["medcheck_flag"] == ("true" if any(f.confidence != "possible" for f in findings) else "false")
+        sure = [f for f in findings if f.confidence != "possible" and f.context != "negated"]
+        assert got["medcheck_flag"] == ("true" if sure else "false")
 
 
 @pytest.mark.parametrize(
@@ -549,3 +550,15 @@ def test_check_frame_from_many_threads_agrees():
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda f: check_frame(f, "med")["medcheck_drugs"].tolist(), frames * 3))
     assert together == alone * 3
+
+
+def test_a_denied_drug_is_not_flagged(tmp_path):
+    """'no dipyrone' names the drug (medcheck_drugs) but is not current use: flag false, exit 0."""
+    src = tmp_path / "in.csv"
+    src.write_text("PATIENT,DESCRIPTION\na,no dipyrone\nb,Patient refuses clozapine\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    back = pd.read_csv(out, dtype=str)
+    assert back["medcheck_drugs"].tolist() == ["dipyrone", "clozapine"]
+    assert back["medcheck_flag"].tolist() == ["false", "false"]

@@ -123,6 +123,16 @@ def test_check_stdin_nothing_flagged_exits_0():
     assert "No drug known to cause neutropenia" in result.stdout
 
 
+def test_check_a_denied_drug_exits_0_and_is_shown_apart():
+    result = CliRunner().invoke(cli, ["check", "--format", "json"], input="no dipyrone\nPatient refuses clozapine\n")
+    assert result.exit_code == 0
+    contexts = [m["context"] for r in json.loads(result.stdout)["results"] for m in r["matches"]]
+    assert contexts == ["negated", "negated"]
+    text = CliRunner().invoke(cli, ["check"], input="no dipyrone\n")
+    assert text.exit_code == 0 and "Said not to be taken (not counted)" in text.stdout
+    assert "1 said not to be taken" in text.stderr
+
+
 def test_check_strict_counts_possible_and_unmatched():
     assert CliRunner().invoke(cli, ["check", "-"], input="metformin\n").exit_code == 0
     assert CliRunner().invoke(cli, ["check", "--strict", "-"], input="metformin\n").exit_code == 1

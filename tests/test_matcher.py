@@ -88,10 +88,9 @@ def test_look_alikes_are_never_reported(line):
     assert drugs_in(line) == set()
 
 
-def test_a_tie_with_a_real_drug_is_only_possible():
-    """'velcyte' is one edit from both Valcyte and Vercyte (pipobroman): shown, but not flagged."""
-    findings = check_text("velcyte 450 mg").results[0].findings
-    assert [(f.drug.name, f.confidence) for f in findings] == [("valganciclovir", "possible")]
+def test_a_tie_with_a_real_drug_is_no_finding():
+    """'velcyte' is one edit from both Valcyte and Vercyte (pipobroman): it may as well be the other."""
+    assert check_text("velcyte 450 mg").results[0].findings == ()
 
 
 @pytest.mark.parametrize("line", ["calcyte 450 mg", "simeth 20 mg", "Variance"])
@@ -115,11 +114,11 @@ def test_sound_alike_spellings(line, drug):
     assert drugs_in(line, confident=True) == {drug}
 
 
-@pytest.mark.parametrize("line, drug", [("valcite 450 mg", "valganciclovir"), ("Valcote 250 mg", "valganciclovir")])
-def test_a_near_miss_of_a_short_brand_is_only_possible(line, drug):
-    """Valcyte has 7 letters; Valcote is another country's valproate brand, one letter away."""
-    findings = check_text(line).results[0].findings
-    assert [(f.drug.name, f.confidence) for f in findings] == [(drug, "possible")]
+@pytest.mark.parametrize("line", ["valcite 450 mg", "Valcote 250 mg", "ticlopidn 250 mg"])
+def test_a_near_miss_that_is_not_sure_is_no_finding(line):
+    """Valcyte has 7 letters (Valcote is another country's valproate brand, one letter away); two edits
+    in a name of fewer than ten letters. Such near misses were right one time in three on real strings."""
+    assert check_text(line).results[0].findings == ()
 
 
 def test_several_drugs_on_a_line_each_once():

@@ -229,17 +229,14 @@ def render_text(report: Report, color: bool = False) -> str:
             out.append(f"    {r.input.strip()}")
             if f.drug.note:
                 out.append(f"    note: {f.drug.note}")
-    if past:
-        out.append("")
-        out.append(_style("Past use, allergies and reactions", color, bold=True))
-        for r, f in past:
-            out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class} ({f.context}, evidence: {f.drug.evidence})")
-            out.append(f"    {r.input.strip()}")
-    if denied:
-        out.append("")
-        out.append(_style("Said not to be taken (not counted)", color, bold=True))
-        for r, f in denied:
-            out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class}")
+    for title, items, with_context in (
+        ("Past use, allergies and reactions", past, True), ("Said not to be taken (not counted)", denied, False),
+    ):
+        if items:
+            out.extend(["", _style(title, color, bold=True)])
+        for r, f in items:
+            detail = f" ({f.context}, evidence: {f.drug.evidence})" if with_context else ""
+            out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class}{detail}")
             out.append(f"    {r.input.strip()}")
     if possible:
         out.append("")

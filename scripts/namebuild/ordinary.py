@@ -1,13 +1,16 @@
-"""Ordinary words of the languages the names cover, from the wordfreq package (development time only).
+"""Ordinary words of the languages the names cover, and clinical words that name no drug (development time only).
 
 A word used at least once in a million words (Zipf 3) in English, French, Spanish, Portuguese,
-German or Italian is an ordinary word. Only those a misspelling rule could read as a catalog name
-are kept (within the edits the matcher allows of a name that may match fuzzily), so the file stays
-small; words that are catalog names themselves are left out.
+German or Italian (the wordfreq package) is an ordinary word; so is every word of the real clinical
+strings that name no drug in tests/data/synthea_not_drugs.txt (conditions, devices, supplies, care
+plans, immunizations: "catheter", "dialysis", "nebulizer"). Only those a misspelling rule could read
+as a catalog name are kept (within the edits the matcher allows of a name that may match fuzzily),
+so the file stays small; words that are catalog or guard names themselves are left out.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -37,9 +40,14 @@ def ordinary_words() -> set[str]:
     return words
 
 
-def near_names(fuzzy_names: Iterable[str], catalog_names: set[str]) -> list[str]:
+def clinical_words(text: str) -> set[str]:
+    """The words of clinical strings that name no drug, folded as the matcher folds them."""
+    return {w for line in text.splitlines() for w in re.findall(r"[^\W\d_]+", _fold(line)) if len(w) >= MIN_LETTERS}
+
+
+def near_names(fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] = frozenset()) -> list[str]:
     """The ordinary words within two edits of a name a misspelling may match (one edit for short words)."""
-    words = sorted(ordinary_words() - catalog_names)
+    words = sorted((ordinary_words() | clinical) - catalog_names)
     targets = sorted({n for n in fuzzy_names if len(n.replace(" ", "")) >= MIN_LETTERS})
     distances = process.cdist(words, targets, scorer=OSA.distance, score_cutoff=2, workers=-1)
     out = []

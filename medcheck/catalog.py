@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 import hashlib
 import io
 from collections.abc import Iterable, Iterator, Mapping
@@ -206,6 +207,14 @@ def _parse_parts(path: object, text: str, known: set[str]) -> dict[str, list[tup
     return by_drug
 
 
+_SUBTYPE = re.compile(r"\b\d([ab])\b")
+
+
+def subtype_apart(key: str) -> str:
+    """A normalised name as it reads when its subtype was written apart: "interferon alfa 2b" -> "interferon alfa b"."""
+    return _SUBTYPE.sub(r"\1", key)
+
+
 def _words(text: str) -> list[str]:
     """The entries of a one-word-a-line generated file (comment lines start with #)."""
     return [w for w in (line.strip() for line in text.splitlines()) if w and not w.startswith("#")]
@@ -306,6 +315,14 @@ def build_catalog(
                 fuzzy.add(g.key)
             if g.kind == "generic":
                 generic.add(g.key)
+
+    # A subtype written apart ("Interferon Alfa 2 B", "Beta 1 A") loses its digit to the dose rule:
+    # "alfa 2b" is also known as "alfa b" when no other name is.
+    for key, drug in list(names.items()):
+        short = subtype_apart(key)
+        if short != key and short not in names and short not in abbreviations:
+            names[short] = drug
+            labels.setdefault(short, labels.get(key, key))
 
     guard_set: set[str] = set()
     if guard:

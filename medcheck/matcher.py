@@ -354,7 +354,7 @@ class Matcher:
             return None, 0.0, ""  # as close to a real drug that is not in the catalog: it may be that one
         # A near miss that is not sure is dropped, not shown as possible: on held-out real strings such
         # near misses (two edits, a short brand, a tie with another real drug) named the right drug one
-        # time in three; the leading words of a catalog name stay possible (right 6 times in 10).
+        # time in three; the leading words of a catalog name stay possible (about one time in two).
         sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
         return (key, fuzz.ratio(span, key), "likely") if sure else None
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from medcheck.catalog import CATALOG_COLUMNS, _rows, _split  # noqa: E402
+from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart  # noqa: E402
 from medcheck.matcher import sound_key  # noqa: E402
 from medcheck.normalize import normalize  # noqa: E402
 from namebuild import dner, ordinary, registers, unii  # noqa: E402
@@ -199,6 +199,11 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
     merged, guard, counts = merge(names, canonical, authorities)
     parts_rows = merge_parts(parts, authorities)
+    # The guard knows its subtypes written apart too ("interferon alfa a" is interferon alfa-2a), as the
+    # catalog loader does for catalog names (medcheck.catalog.subtype_apart).
+    catalog_keys = {m.norm for m in merged}
+    guard |= {short for g in guard if (short := subtype_apart(g)) != g and short not in catalog_keys}
+    counts["guard names"] = len(guard)
     clinical = ordinary.clinical_words((ROOT / "tests" / "data" / "synthea_not_drugs.txt").read_text(encoding="utf-8"))
     words = ordinary.near_names((m.norm for m in merged if m.fuzzy), {m.norm for m in merged} | guard, clinical)
     counts["ordinary words near a name that may match fuzzily"] = len(words)

@@ -337,3 +337,15 @@ def test_real_clinical_strings_that_name_no_drug_get_no_finding():
     assert len(lines) == 260
     found = {r.input: [(f.drug.name, f.confidence) for f in r.findings] for r in check_lines(lines).results if r.findings}
     assert found == {}
+
+
+@pytest.mark.parametrize(
+    "line, drugs",
+    [
+        ("Interferon Alfa 2 B Humano 3000000 Ui", {"interferon alfa-2b"}),  # the subtype written apart
+        ("Interferon Alfa.2B 10 Mill. Ui", {"interferon alfa-2b"}),
+        ("Interferon beta 1 b", set()),  # interferon beta-1b is another drug (guard), written apart too
+    ],
+)
+def test_a_subtype_written_apart(line, drugs):
+    assert drugs_in(line, confident=True) == drugs

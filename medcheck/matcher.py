@@ -254,7 +254,10 @@ class Matcher:
                 elif size == 1 and (glued := self._glued(key)) is not None:
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
                 elif key in self._prefixes:
-                    for name in self._prefixes[key]:
+                    # Words that begin two catalog drugs' names ("interferon": alfa-2b and beta-1a) suggest
+                    # neither, but they are claimed: the words are not read as a misspelling either.
+                    if len(self._prefixes[key]) == 1:
+                        name = self._prefixes[key][0]
                         hits.append(_Hit(self._by_name[name], start, end, name, 100.0, "possible"))
                 elif key not in cat.guard:
                     continue

@@ -349,3 +349,10 @@ def test_real_clinical_strings_that_name_no_drug_get_no_finding():
 )
 def test_a_subtype_written_apart(line, drugs):
     assert drugs_in(line, confident=True) == drugs
+
+
+def test_words_that_begin_two_catalog_names_suggest_neither():
+    """'interferon' begins interferon alfa-2b and interferon beta-1a: no possible match, and no misspelling."""
+    assert check_text("Interferon 3 MIU SC").results[0].findings == ()
+    findings = check_text("penicillin 500 mg").results[0].findings  # begins penicillin G alone
+    assert [(f.drug.name, f.confidence) for f in findings] == [("penicillin g", "possible")]

@@ -10,12 +10,15 @@ from .errors import InputError
 from .models import AncReading, Differential
 
 # Every clinical fact medcheck prints about a neutrophil count is in this module, next to its source.
-# QUOTES holds the exact sentences each fact rests on; tests/test_anc.py checks them against the seed files.
+# QUOTES holds the exact sentences each fact rests on; tests/test_anc.py checks them against excerpts of
+# the pages, kept in tests/data/anc_sources/.
+
+MAYO_URL = "https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854"
 
 
 @dataclass(frozen=True)
 class Source:
-    """A source cited in ANC output: a short name, what it is as the source itself shows it, and where it is."""
+    """A source cited in ANC output: the short name the texts use, and the full citation."""
 
     name: str
     origin: str
@@ -23,20 +26,20 @@ class Source:
 
     @property
     def citation(self) -> str:
-        """The name, then the origin and locator in brackets: seed 004 ("...", ...; 004_....txt)."""
+        """The name, then what it is and where: Mayo Clinic ("Neutropenia ...", ...; https://...)."""
         return f"{self.name} ({self.origin}; {self.locator})" if self.locator else f"{self.name} ({self.origin})"
 
 
 SOURCES: dict[str, Source] = {
-    "seed 002": Source("seed 002", "a patient page on neutropenia; the file names no publisher",
-                       "002_8ebd99148b718c38.txt"),
-    "seed 003": Source("seed 003", "\"Neutropenia (low neutrophil count)\", Mayo Foundation for Medical Education "
-                                   "and Research", "003_c34622827c8f57e9.txt"),
-    # The file names no publisher; its sentences are those of Mayo Clinic's page of Jan. 20, 2016 (found
-    # with the search tool: "By Mayo Clinic Staff", the 1,500 / 1,000 / 500 sentences word for word).
-    "seed 004": Source("seed 004", "\"Neutropenia (low neutrophil count)\", Mayo Clinic, Jan. 20, 2016: "
-                                   "http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854",
-                       "004_21d516908f5e603b.txt"),
+    "Mayo Clinic 2016": Source("Mayo Clinic 2016", "\"Neutropenia (low neutrophil count)\", Mayo Clinic Staff, Mayo "
+                                                   "Foundation for Medical Education and Research, Jan. 20, 2016",
+                               MAYO_URL),
+    "Mayo Clinic 2022": Source("Mayo Clinic 2022", "\"Neutropenia (low neutrophil count)\", Mayo Foundation for "
+                                                   "Medical Education and Research, last updated Nov. 24, 2022",
+                               MAYO_URL),
+    "Medscape": Source("Medscape", "\"How is neutropenia classified?\", Medscape (WebMD), C. DeFaria, ed. E. C. Besa, "
+                                   "May 20, 2021",
+                       "https://www.medscape.com/answers/204821-157936/how-is-neutropenia-classified"),
     "PMID:35994632": Source("PMID:35994632", "Merz LE et al., Absolute neutrophil count by Duffy status among "
                                              "healthy Black and African American adults, Blood Adv 2023;7(3):317-320"),
     "SCNIR": Source("SCNIR", "Severe Chronic Neutropenia International Registry, University of Washington: "
@@ -44,41 +47,40 @@ SOURCES: dict[str, Source] = {
 }
 
 QUOTES: dict[str, tuple[str, str]] = {
-    "adult_1500": ("seed 004", "For adults, counts of less than 1,500 neutrophils per microliter of blood are "
-                               "considered to be neutropenia."),
-    "children_004": ("seed 004", "For children, the cell count indicating neutropenia varies with age."),
-    "always_1000_500": ("seed 004", "Neutrophil counts less than 1,000 neutrophils per microliter and especially "
-                                    "counts of less than 500 neutrophils per microliter — are always considered to "
-                                    "be neutropenia, where even the normal bacteria from your mouth and digestive "
-                                    "tract can cause serious infections."),
-    "lower_baseline_004": ("seed 004", "Some people have lower-than-average neutrophil counts, but not an increased "
-                                       "risk of infection."),
-    "benign_003": ("seed 003", "People can have neutropenia without an increased risk of infection. This is known as "
-                               "benign neutropenia."),
-    "adult_1700": ("seed 002", "Generally, neutropenia is defined as 1,700 or fewer neutrophiles per microliter of "
-                               "blood in adults."),
-    "children_002": ("seed 002", "Cell count for children varies with age."),
-    "single_test": ("seed 003", "A single blood test showing low levels of neutrophils doesn't necessarily mean you "
-                                "have neutropenia. These levels can vary from day to day, so if a blood test shows "
-                                "you have neutropenia, it needs to be repeated for confirmation."),
-    "warning_signs": ("seed 003", "If you've been diagnosed with neutropenia, call your doctor right away if you "
-                                  "develop signs of an infection, which may include:"),
+    "adult_1500": ("Mayo Clinic 2016", "For adults, counts of less than 1,500 neutrophils per microliter of blood "
+                                       "are considered to be neutropenia."),
+    "children": ("Mayo Clinic 2016", "For children, the cell count indicating neutropenia varies with age."),
+    "always_1000_500": ("Mayo Clinic 2016", "Neutrophil counts less than 1,000 neutrophils per microliter and "
+                                            "especially counts of less than 500 neutrophils per microliter — are "
+                                            "always considered to be neutropenia, where even the normal bacteria "
+                                            "from your mouth and digestive tract can cause serious infections."),
+    "lower_baseline": ("Mayo Clinic 2016", "Some people have lower-than-average neutrophil counts, but not an "
+                                           "increased risk of infection."),
+    "benign": ("Mayo Clinic 2022", "People can have neutropenia without an increased risk of infection. This is "
+                                   "known as benign neutropenia."),
+    "single_test": ("Mayo Clinic 2022", "A single blood test showing low levels of neutrophils doesn't necessarily "
+                                        "mean you have neutropenia. These levels can vary from day to day, so if a "
+                                        "blood test shows you have neutropenia, it needs to be repeated for "
+                                        "confirmation."),
+    "warning_signs": ("Mayo Clinic 2022", "If you've been diagnosed with neutropenia, call your doctor right away if "
+                                          "you develop signs of an infection, which may include:"),
+    "grades": ("Medscape", "Mild neutropenia: ANC 1000-1500 cells/µL Moderate neutropenia: ANC 500-1000/µL Severe "
+                           "neutropenia: ANC < 500 cells/µL"),
     "duffy_null": ("PMID:35994632", "Many people of African ancestry have lower absolute neutrophil counts (ANCs) "
                                     "without increased risk for infection. This is associated with the Duffy-null "
                                     "phenotype"),
     "formula": ("SCNIR", "WBC x (percent of segs + percent of bands)/100 = ANC"),
 }
 
-# Categories, lowest count first. Seed 004 names no grades such as mild, moderate or severe, so the
-# categories carry its numbers instead of inventing grade names.
-NORMAL = "normal"  # the issue's word; it means only "not below the adult threshold": high counts are not judged
-ADULT_THRESHOLD = 1500  # seed 004, QUOTES["adult_1500"]
-SEED_002_THRESHOLD = 1700  # seed 002, QUOTES["adult_1700"]: "1,700 or fewer", so 1,700 itself counts
+# Categories, lowest count first: the grades of Medscape's page (QUOTES["grades"]), with Mayo Clinic's
+# "less than 1,500" deciding that 1,500 itself is not neutropenia, so mild is 1,000 to 1,499.
+NORMAL = "normal"  # means only "not below the adult threshold": high counts are not judged
+ADULT_THRESHOLD = 1500  # Mayo Clinic 2016, QUOTES["adult_1500"]
 
 
 @dataclass(frozen=True)
 class Band:
-    """Counts below `below` per microlitre fall in `category`; `says` is what the source says about them."""
+    """Counts below `below` per microlitre fall in `category`; `says` is what the sources say about them."""
 
     below: int
     category: str
@@ -87,34 +89,35 @@ class Band:
 
 
 BANDS: tuple[Band, ...] = (
-    Band(500, "neutropenia_below_500",
-         "Below 500/µL: always considered to be neutropenia, and named \"especially\" among the counts where even "
-         "the normal bacteria from the mouth and digestive tract can cause serious infections", "seed 004"),
-    Band(1000, "neutropenia_below_1000",
-         "Below 1,000/µL: always considered to be neutropenia; even the normal bacteria from the mouth and "
-         "digestive tract can cause serious infections", "seed 004"),
-    Band(ADULT_THRESHOLD, "neutropenia", "Below 1,500/µL: considered to be neutropenia in adults", "seed 004"),
+    Band(500, "severe",
+         "Below 500/µL: severe neutropenia (Medscape); always considered to be neutropenia, and named \"especially\" "
+         "among the counts where even the normal bacteria from the mouth and digestive tract can cause serious "
+         "infections (Mayo Clinic 2016)", "Medscape"),
+    Band(1000, "moderate",
+         "500 to 999/µL: moderate neutropenia (Medscape); below 1,000/µL is always considered to be neutropenia, and "
+         "even the normal bacteria from the mouth and digestive tract can cause serious infections (Mayo Clinic "
+         "2016)", "Medscape"),
+    Band(ADULT_THRESHOLD, "mild",
+         "1,000 to 1,499/µL: mild neutropenia (Medscape); below 1,500/µL is considered to be neutropenia in adults "
+         "(Mayo Clinic 2016)", "Medscape"),
 )
 NOT_LOW = Band(ADULT_THRESHOLD, NORMAL,
                "Not neutropenia by the adult threshold: counts below 1,500/µL are considered to be neutropenia in "
-               "adults", "seed 004")
+               "adults (Mayo Clinic 2016)", "Mayo Clinic 2016")
 CATEGORIES: tuple[str, ...] = (*(b.category for b in BANDS), NORMAL)
 
 NOTES = {
     "single_test": ("One low count does not necessarily mean neutropenia: counts vary from day to day, and a low "
-                    "result needs to be repeated to confirm it (seed 003)."),
-    "lower_baseline": ("Some people have a lower-than-average count without a higher risk of infection (seed 004; "
-                       "\"benign neutropenia\" in seed 003; \"Duffy-null associated neutrophil count\" in "
-                       "PMID:35994632)."),
-    "other_thresholds": ("Other thresholds: seed 002 defines neutropenia in adults as 1,700/µL or fewer; for "
-                         "children the count that means neutropenia varies with age (seeds 002, 004). medcheck uses "
-                         "seed 004's adult thresholds."),
-    "seed_002_applies": ("Seed 002 would call this count neutropenia: it defines neutropenia in adults as 1,700/µL "
-                         "or fewer. For children the count that means neutropenia varies with age (seeds 002, 004)."),
+                    "result needs to be repeated to confirm it (Mayo Clinic 2022)."),
+    "lower_baseline": ("Some people have a lower-than-average count without a higher risk of infection (Mayo Clinic "
+                       "2016; \"benign neutropenia\", Mayo Clinic 2022; \"Duffy-null associated neutrophil count\" "
+                       "in PMID:35994632)."),
+    "children": ("These are adult thresholds: for children the count that means neutropenia varies with age "
+                 "(Mayo Clinic 2016)."),
 }
 
-WARNING_SIGNS_INTRO = ("For someone with neutropenia, seed 003 says to call the doctor right away on signs of an "
-                       "infection, which may include:")
+WARNING_SIGNS_INTRO = ("For someone with neutropenia, Mayo Clinic's page says to call the doctor right away on "
+                       "signs of an infection, which may include:")
 WARNING_SIGNS: tuple[str, ...] = (
     "fever above 100.4 °F (38 °C)",
     "chills and sweats",
@@ -257,32 +260,29 @@ def anc_from_differential(
 
 
 def interpretation(reading: AncReading) -> str:
-    """What the cited source says about the reading's category, with the source named."""
-    band = band_of(reading.value)
-    return f"{band.says} ({band.source})."
+    """What the cited sources say about the reading's category, each source named."""
+    return band_of(reading.value).says + "."
 
 
 def notes(reading: AncReading) -> tuple[str, ...]:
-    """The context lines for a reading: one count is not a diagnosis, lower baselines, other thresholds."""
+    """The context lines for a reading: one count is not a diagnosis, lower baselines, adult thresholds."""
     out: list[str] = []
     if reading.low:
         out.append(NOTES["single_test"])
-    if reading.category == "neutropenia":  # 1,000 to 1,499/µL: seed 004 says lower counts are always neutropenia
+    if reading.category == "mild":  # 1,000 to 1,499/µL: lower counts are always neutropenia (Mayo Clinic 2016)
         out.append(NOTES["lower_baseline"])
-    if not reading.low and reading.value <= SEED_002_THRESHOLD:
-        out.append(NOTES["seed_002_applies"])
-    else:
-        out.append(NOTES["other_thresholds"])
+    out.append(NOTES["children"])
     return tuple(out)
 
 
 def cited(reading: AncReading, warn: bool) -> tuple[Source, ...]:
     """The sources the interpretation cites (warn: the infection warning signs are shown too)."""
-    names = ["seed 002"]
+    names = ["Mayo Clinic 2016"]
     if reading.low or warn:
-        names.append("seed 003")
-    names.append("seed 004")
-    if reading.category == "neutropenia":
+        names.append("Mayo Clinic 2022")
+    if reading.low:
+        names.append("Medscape")
+    if reading.category == "mild":
         names.append("PMID:35994632")
     if reading.differential is not None:
         names.append("SCNIR")

@@ -18,7 +18,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .catalog import Catalog, load_catalog
 from .errors import InputError
-from .matcher import Matcher, matcher_for
+from .matcher import CONTEXT_CUE, Matcher, matcher_for
+from .models import Context, Finding, Risk, risks_from
 from .normalize import CLEARS_NUMBER, SETS_NUMBER, SKIP, chunk_role
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "medcheck_classes",
     "medcheck_confidence",
     "medcheck_score",
+    "medcheck_risk",
+    "medcheck_context",
 )
 # Column names an EHR export commonly uses for the medication text, in order of preference.
 COLUMN_GUESSES: tuple[str, ...] = (
@@ -42,9 +45,20 @@ SEPARATOR = "; "
 BLOCK = 1 << 22  # bytes per CSV read block
 
 
+@dataclass(frozen=True)
+class Counted:
+    """One sure finding of a distinct medication string, as the summary counts it."""
+
+    drug: str
+    drug_class: str
+    risk: str
+    context: str
+
+
 @dataclass
 class Summary:
-    """Counts gathered while a batch runs: rows, flagged rows, rows and patients per drug and class."""
+    """Counts gathered while a batch runs: rows, flagged rows, rows and patients per drug, class, risk tier
+    and context. A row counts once per drug it names, and once per tier and per context."""
 
     rows: int = 0
     flagged_rows: int = 0
@@ -52,6 +66,33 @@ class Summary:
     by_class: Counter[str] = field(default_factory=Counter)
     patients: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     notes: list[str] = field(default_factory=list)
+    by_risk: Counter[str] = field(default_factory=Counter)
+    by_context: Counter[str] = field(default_factory=Counter)
+    patients_by_risk: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    risk_of: dict[str, str] = field(default_factory=dict)  # drug -> its tier, to list drugs by tier
+
+    def drugs_by_tier(self) -> list[tuple[str, int]]:
+        """(drug, rows), strongest tier first, then most rows first."""
+        order = {r.value: i for i, r in enumerate(Risk)}
+        return sorted(self.by_drug.items(), key=lambda kv: (order.get(self.risk_of.get(kv[0], ""), len(order)), -kv[1], kv[0]))
+
+    def count(self, found: Sequence[Counted], rows: int) -> None:
+        """Add `rows` flagged rows that name these findings."""
+        self.flagged_rows += rows
+        for item in found:
+            self.by_drug[item.drug] += rows
+            self.by_class[item.drug_class] += rows
+            self.risk_of[item.drug] = item.risk
+        for risk in {item.risk for item in found}:
+            self.by_risk[risk] += rows
+        for context in {item.context for item in found}:
+            self.by_context[context] += rows
+
+    def count_patient(self, found: Sequence[Counted], patient: str) -> None:
+        """Note one patient with a flagged row naming these findings."""
+        for item in found:
+            self.patients[item.drug].add(patient)
+            self.patients_by_risk[item.risk].add(patient)
 
     def headline(self) -> str:
         """One sentence: rows checked and rows flagged."""
@@ -65,13 +106,45 @@ class Summary:
             "flagged_rows": self.flagged_rows,
             "rows_by_drug": dict(self.by_drug.most_common()),
             "rows_by_class": dict(self.by_class.most_common()),
+            "rows_by_risk": {r.value: self.by_risk[r.value] for r in Risk if self.by_risk[r.value]},
+            "rows_by_context": dict(self.by_context.most_common()),
         }
         if self.patients:
             doc["patients_by_drug"] = {d: len(p) for d, p in sorted(self.patients.items(), key=lambda kv: -len(kv[1]))}
+            doc["patients_by_risk"] = {r.value: len(self.patients_by_risk[r.value]) for r in Risk
+                                       if self.patients_by_risk.get(r.value)}
         return doc
 
 
-Row = tuple[str, str, str, str, str]  # the five medcheck_* values
+Row = tuple[str, ...]  # the medcheck_* values, in the order of OUTPUT_COLUMNS
+
+
+def counted(findings: Sequence[Finding], tiers: frozenset[Risk]) -> tuple[Counted, ...]:
+    """The findings of a flagged string that the summary counts: sure, not denied, of a flagged tier."""
+    return tuple(Counted(f.drug.name, f.drug.drug_class, str(f.drug.risk), str(f.context))
+                 for f in findings if f.counts and f.drug.risk in tiers)
+
+
+def with_context(findings: Sequence[Finding], context: Context | None) -> list[Finding]:
+    """The findings with a column's declared context (--context allergy): a denial in the line still stands."""
+    import dataclasses
+
+    if context is None:
+        return list(findings)
+    return [f if f.context == Context.NEGATED else dataclasses.replace(f, context=context) for f in findings]
+
+
+def row_values(findings: Sequence[Finding], tiers: frozenset[Risk]) -> Row:
+    """The medcheck_* values for one string's findings."""
+    return (
+        "true" if any(f.counts and f.drug.risk in tiers for f in findings) else "false",
+        _safe(SEPARATOR.join(f.drug.name for f in findings)),  # names and classes may come from a
+        _safe(SEPARATOR.join(f.drug.drug_class for f in findings)),  # user's --drug-list
+        SEPARATOR.join(str(f.confidence) for f in findings),
+        SEPARATOR.join(f"{f.score:g}" for f in findings),
+        SEPARATOR.join(str(f.drug.risk) for f in findings),
+        SEPARATOR.join(str(f.context) for f in findings),
+    )
 
 
 def _safe(text: str) -> str:
@@ -89,8 +162,10 @@ class ResultCache:
 
     LIMIT = 2_000_000  # distinct keys or lines remembered; past it, start afresh (flat memory on endless free text)
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, min_risk: Risk | str | None = None, context: Context | str | None = None) -> None:
         self.matcher = matcher
+        self.tiers = frozenset(Risk) if min_risk is None else risks_from(min_risk)
+        self.context = None if context is None else Context(context)
         self.roles = ChunkRoles()
         self.trim(force=True)
 
@@ -98,6 +173,7 @@ class ResultCache:
         """Forget everything once the memo is too big; call between batches only (ids change)."""
         if force or len(self._id_by_key) + len(self._id_by_line) > self.LIMIT:
             self.rows: list[Row] = []
+            self.found: list[tuple[Counted, ...]] = []  # per number, what the summary counts
             self._id_by_key: dict[str, int] = {}
             self._id_by_line: dict[str, int] = {}
             self._columns: list[pa.Array] = []
@@ -106,16 +182,10 @@ class ResultCache:
         """The number of a key's values, matching the key the first time it is seen."""
         found = self._id_by_key.get(key)
         if found is None:
-            findings = self.matcher.match(key)
-            row = (
-                "true" if any(f.confidence != "possible" and f.context != "negated" for f in findings) else "false",
-                _safe(SEPARATOR.join(f.drug.name for f in findings)),  # names and classes may come from a
-                _safe(SEPARATOR.join(f.drug.drug_class for f in findings)),  # user's --drug-list
-                SEPARATOR.join(f.confidence for f in findings),
-                SEPARATOR.join(f"{f.score:g}" for f in findings),
-            )
+            findings = with_context(self.matcher.match(key), self.context)
             found = self._id_by_key[key] = len(self.rows)
-            self.rows.append(row)
+            self.rows.append(row_values(findings, self.tiers))
+            self.found.append(counted(findings, self.tiers))
         return found
 
     def ids_of_lines(self, lines: pa.Array) -> list[int]:
@@ -221,7 +291,11 @@ def bulk_keys(texts: pa.Array, roles: ChunkRoles) -> pa.Array:
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=len(texts)), out=offsets[1:])
     kept = stand_in.take(flat.indices.take(_ints(at)))
-    return pc.binary_join(pa.LargeListArray.from_arrays(_ints(offsets), kept), _strings([" "])[0])
+    keys = pc.binary_join(pa.LargeListArray.from_arrays(_ints(offsets), kept), _strings([" "])[0])
+    # A key keeps the words the drug is found by, not those its context is read from ("history of",
+    # "d/c", "was on"): a line with a context cue is its own key, so it is read as written.
+    cued = pc.fill_null(pc.match_substring_regex(texts, CONTEXT_CUE), False)
+    return pc.if_else(cued, texts.cast(pa.large_string()), keys)
 
 
 @dataclass(frozen=True)
@@ -231,6 +305,7 @@ class Annotated:
     columns: list[pa.Array]
     codes: pa.Array  # per row, the number of its values in `rows`
     rows: list[Row]  # the values, by number
+    found: list[tuple[Counted, ...]] = field(default_factory=list)  # by number, what the summary counts
 
 
 @dataclass(frozen=True)
@@ -275,7 +350,7 @@ def annotate_distinct(found: Distinct, cache: ResultCache) -> Annotated:
     else:
         ids = cache.ids_of_lines(found.texts)
     index = _ints(np.array(ids, dtype=np.int64)[_numpy(found.codes)])
-    return Annotated([column.take(index) for column in cache.columns()], index, cache.rows)
+    return Annotated([column.take(index) for column in cache.columns()], index, cache.rows, cache.found)
 
 
 def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotated:
@@ -284,15 +359,21 @@ def annotate(values: pa.Array | pa.ChunkedArray, cache: ResultCache) -> Annotate
 
 
 @functools.lru_cache(maxsize=8)
-def _shared_cache(catalog: Catalog) -> tuple[ResultCache, threading.Lock]:
-    """One result cache per catalog and process, so the partitions a worker checks share their work."""
-    return ResultCache(matcher_for(catalog)), threading.Lock()
+def _shared_cache(catalog: Catalog, min_risk: str | None, context: str | None) -> tuple[ResultCache, threading.Lock]:
+    """One result cache per catalog, options and process, so the partitions a worker checks share their work."""
+    return ResultCache(matcher_for(catalog), min_risk, context), threading.Lock()
 
 
-def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -> pd.DataFrame:
+def check_frame(
+    df: pd.DataFrame, column: str, catalog: Catalog | None = None, *,
+    min_risk: Risk | str | None = None, context: Context | str | None = None,
+) -> pd.DataFrame:
     """Return a copy of df with the medcheck_* columns appended; the per-partition function for any engine.
 
-    Safe to call from several threads; results are remembered across calls in the same process.
+    min_risk: only findings of this tier or a stronger one make medcheck_flag true (Risk order: high,
+    expected, high-dose, rare; default every tier). context: "allergy" or "history" declares the whole
+    column an allergy or past-medication list. Safe to call from several threads; results are remembered
+    across calls in the same process.
     """
     import pandas as pd
     import pyarrow as pa
@@ -304,7 +385,9 @@ def check_frame(df: pd.DataFrame, column: str, catalog: Catalog | None = None) -
         values = pa.array(series)  # Arrow-backed text: no copy
     else:
         values = pa.array(series.astype("object").where(series.notna(), "").astype(str).tolist(), type=pa.string())
-    cache, lock = _shared_cache(catalog if catalog is not None else load_catalog())
+    cache, lock = _shared_cache(catalog if catalog is not None else load_catalog(),
+                                None if min_risk is None else str(Risk(min_risk)),
+                                None if context is None else str(Context(context)))
     with lock:
         columns = annotate(values, cache).columns
     out = df.copy()
@@ -599,8 +682,12 @@ def run_batch(
     catalog: Catalog | None = None,
     stdout: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    min_risk: Risk | str | None = None,
+    context: Context | str | None = None,
 ) -> Summary:
     """Check every row of an export and write it back with the medcheck_* columns appended.
+
+    min_risk and context as for check_frame.
 
     Writes to a temporary file beside OUTPUT and renames it at the end, so a failed or interrupted
     run leaves no partial output. With output None, CSV goes to `stdout` (bytes).
@@ -608,7 +695,7 @@ def run_batch(
     if source_path is None:  # CSV on stdin: spool it to a file, so it is read like any other
         with _spooled_stdin() as spooled:
             return run_batch(spooled, output, column=column, id_column=id_column, catalog=catalog,
-                             stdout=stdout, progress=progress)
+                             stdout=stdout, progress=progress, min_risk=min_risk, context=context)
     if output is not None and _same_file(source_path, output):
         raise InputError(f"{output}: is the input file; write the output to another path with -o")
     # Into a file, UTF-8 is taken from the first block and checked while reading; the run starts again
@@ -622,11 +709,14 @@ def run_batch(
         if progress is not None:
             progress(rows)
 
+    def make_cache(loaded: Catalog) -> ResultCache:
+        return ResultCache(matcher_for(loaded), min_risk, context)
+
     try:
-        return _check_export(source, output, column, id_column, catalog, stdout, counted)
+        return _check_export(source, output, column, id_column, catalog, stdout, counted, make_cache)
     except _NotUtf8:
         counted(-done)
-        return _check_export(source_for(source_path), output, column, id_column, catalog, stdout, counted)
+        return _check_export(source_for(source_path), output, column, id_column, catalog, stdout, counted, make_cache)
 
 
 def _check_export(
@@ -637,6 +727,7 @@ def _check_export(
     catalog: Catalog | None,
     stdout: IO[bytes] | None,
     progress: Callable[[int], None],
+    make_cache: Callable[[Catalog], ResultCache],
 ) -> Summary:
     """run_batch for a source whose encoding and delimiter are known."""
     import pyarrow as pa
@@ -654,7 +745,7 @@ def _check_export(
 
     # Parsing and cutting to distinct texts run on threads of their own, and start while the catalog loads.
     with _ReadAhead(batches, cut) as stream:
-        cache = ResultCache(matcher_for(catalog if catalog is not None else load_catalog()))
+        cache = make_cache(catalog if catalog is not None else load_catalog())
         out_schema = schema
         for col in OUTPUT_COLUMNS:
             out_schema = out_schema.append(pa.field(col, pa.string()))
@@ -875,6 +966,7 @@ class _Tally:
         self.summary = summary
         self.id_index = id_index
         self.rows: list[Row] | None = None
+        self.found: list[tuple[Counted, ...]] = []
         self.counts: Any = None
 
     def add(self, batch: pa.RecordBatch, annotated: Annotated) -> None:
@@ -884,7 +976,7 @@ class _Tally:
         per_id = np.bincount(_numpy(annotated.codes), minlength=len(annotated.rows))
         if annotated.rows is not self.rows:  # the cache started afresh: its numbers mean new things
             self.flush()
-            self.rows, self.counts = annotated.rows, per_id
+            self.rows, self.found, self.counts = annotated.rows, annotated.found, per_id
         else:
             if len(self.counts) < len(per_id):
                 self.counts = np.pad(self.counts, (0, len(per_id) - len(self.counts)))
@@ -901,16 +993,9 @@ class _Tally:
             return
         summary = self.summary
         for i in np.flatnonzero(self.counts):
-            flag, drugs, classes, confidences, _ = self.rows[i]
-            if flag != "true":
-                continue
-            n = int(self.counts[i])
-            summary.flagged_rows += n
-            for drug, cls, conf in zip(drugs.split(SEPARATOR), classes.split(SEPARATOR), confidences.split(SEPARATOR)):
-                if conf != "possible":
-                    summary.by_drug[drug] += n
-                    summary.by_class[cls] += n
-        self.rows, self.counts = None, None
+            if self.rows[i][0] == "true":
+                summary.count(self.found[i], int(self.counts[i]))
+        self.rows, self.found, self.counts = None, [], None
 
     def _patients(self, batch: pa.RecordBatch, annotated: Annotated, flagged: list[int]) -> None:
         import pyarrow as pa
@@ -922,32 +1007,46 @@ class _Tally:
         for code, patient in zip(unique["code"].to_pylist(), unique["id"].to_pylist()):
             if patient in (None, ""):
                 continue
-            _, drugs, _, confidences, _ = annotated.rows[code]
-            for drug, conf in zip(drugs.split(SEPARATOR), confidences.split(SEPARATOR)):
-                if conf != "possible":
-                    self.summary.patients[drug].add(str(patient))
+            self.summary.count_patient(annotated.found[code], str(patient))
 
 
 def render_summary_text(summary: Summary) -> str:
-    """Counts by drug and class for stderr, before the closing headline line ("" when nothing was flagged)."""
+    """Counts by risk tier, context, drug (strongest tier first) and class for stderr, before the closing
+    headline line ("" when nothing was flagged)."""
     lines: list[str] = []
     if summary.by_drug:
-        lines.append("Rows by drug" + (" (distinct patients)" if summary.patients else "") + ":")
-        for drug, n in summary.by_drug.most_common():
-            extra = f" ({len(summary.patients[drug]):,})" if summary.patients else ""
-            lines.append(f"  {drug}: {n:,}{extra}")
+        patients = bool(summary.patients)
+        lines.append("Rows by risk" + (" (distinct patients)" if patients else "") + ":")
+        for risk in Risk:
+            if summary.by_risk[risk.value]:
+                extra = f" ({len(summary.patients_by_risk[risk.value]):,})" if patients else ""
+                lines.append(f"  {risk.value}: {summary.by_risk[risk.value]:,}{extra}")
+        lines.append("Rows by context:")
+        lines.extend(f"  {context}: {n:,}" for context, n in summary.by_context.most_common())
+        lines.append("Rows by drug, strongest risk first" + (" (distinct patients)" if patients else "") + ":")
+        for drug, n in summary.drugs_by_tier():
+            extra = f" ({len(summary.patients[drug]):,})" if patients else ""
+            lines.append(f"  {drug} [{summary.risk_of.get(drug, '')}]: {n:,}{extra}")
         lines.append("Rows by class:")
         lines.extend(f"  {cls}: {n:,}" for cls, n in summary.by_class.most_common())
     return "\n".join(lines)
 
 
 def render_summary_markdown(summary: Summary) -> str:
-    """Counts by drug and class as Markdown tables."""
+    """Counts by risk tier, context, drug and class as Markdown tables."""
+    patients = bool(summary.patients)
     out = [summary.headline(), ""]
-    head = "| drug | rows |" + (" patients |" if summary.patients else "")
-    out += [head, "|---|---|" + ("---|" if summary.patients else "")]
-    for drug, n in summary.by_drug.most_common():
-        out.append(f"| {drug} | {n} |" + (f" {len(summary.patients[drug])} |" if summary.patients else ""))
+    out += ["| risk | rows |" + (" patients |" if patients else ""), "|---|---|" + ("---|" if patients else "")]
+    for risk in Risk:
+        if summary.by_risk[risk.value]:
+            extra = f" {len(summary.patients_by_risk[risk.value])} |" if patients else ""
+            out.append(f"| {risk.value} | {summary.by_risk[risk.value]} |{extra}")
+    out += ["", "| context | rows |", "|---|---|"]
+    out += [f"| {context} | {n} |" for context, n in summary.by_context.most_common()]
+    out += ["", "| drug | risk | rows |" + (" patients |" if patients else ""), "|---|---|---|" + ("---|" if patients else "")]
+    for drug, n in summary.drugs_by_tier():
+        extra = f" {len(summary.patients[drug])} |" if patients else ""
+        out.append(f"| {drug} | {summary.risk_of.get(drug, '')} | {n} |{extra}")
     out += ["", "| class | rows |", "|---|---|"]
     out += [f"| {cls} | {n} |" for cls, n in summary.by_class.most_common()]
     return "\n".join(out) + "\n"

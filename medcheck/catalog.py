@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .errors import CatalogError
-from .models import EVIDENCE_LEVELS, Drug, DrugName
+from .models import EVIDENCE_LEVELS, LABELS, RISKS, Drug, DrugName, Label, Risk
 from .normalize import normalize
 
 CATALOG_COLUMNS: tuple[str, ...] = (
@@ -27,8 +27,13 @@ CATALOG_COLUMNS: tuple[str, ...] = (
     "evidence",
     "note",
     "sources",
+    "risk",
+    "label",
+    "label_source",
+    "label_quote",
+    "leaflet",
 )
-REQUIRED_COLUMNS: tuple[str, ...] = ("drug", "drug_class", "evidence", "sources")
+REQUIRED_COLUMNS: tuple[str, ...] = ("drug", "drug_class", "evidence", "sources", "risk")
 NAMES_COLUMNS: tuple[str, ...] = ("drug", "name", "key", "kind", "match", "sources")
 PARTS_COLUMNS: tuple[str, ...] = ("drug", "part", "name", "sources")
 NAME_KINDS: tuple[str, ...] = ("generic", "brand", "synonym", "abbreviation")
@@ -152,6 +157,13 @@ def _parse_drugs(path: object, text: str) -> list[tuple[int, dict[str, str]]]:
         if row["evidence"] not in EVIDENCE_LEVELS:
             allowed = ", ".join(EVIDENCE_LEVELS)
             raise CatalogError(path, f"evidence {row['evidence']!r} is not one of: {allowed}", line)
+        if row["risk"] not in RISKS:
+            raise CatalogError(path, f"risk {row['risk']!r} is not one of: {', '.join(RISKS)}", line)
+        row["label"] = row.get("label") or Label.NOT_READ.value
+        if row["label"] not in LABELS:
+            raise CatalogError(path, f"label {row['label']!r} is not one of: {', '.join(LABELS)}", line)
+        if row["label"] != Label.NOT_READ and not (row.get("label_source") and row.get("label_quote")):
+            raise CatalogError(path, f"label {row['label']!r} needs the label_source and label_quote it rests on", line)
         rows.append((line, row))
     if not rows:
         raise CatalogError(path, "no drugs listed")
@@ -292,6 +304,11 @@ def build_catalog(
             drug_class=row["drug_class"],
             evidence=row["evidence"],
             note=row.get("note", ""),
+            risk=Risk(row["risk"]),
+            label=Label(row["label"]),
+            label_source=row.get("label_source", ""),
+            label_quote=row.get("label_quote", ""),
+            leaflet=row.get("leaflet", ""),
             names=tuple(list(shown.values())[1:]),
             abbreviations=(*hand_abbreviations, *(g.name for g in generated if g.kind == "abbreviation")),
             sources=_split(row["sources"]),

@@ -16,7 +16,7 @@ from .anc import UNIT_HELP, anc_from_differential, read_anc
 from .catalog import load_catalog
 from .errors import InputError, MedcheckError
 from .formatters import ANC_FORMATTERS, DRUG_FORMATTERS, FORMATTERS, render_text, summary_line
-from .models import Report
+from .models import RISKS, Report, Risk, risks_from
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,13 +85,23 @@ def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-def exit_code_for(report: Report, strict: bool = False) -> int:
-    """0 nothing flagged, 1 something flagged (with strict: also possible or unmatched lines)."""
-    if report.flagged:
+def exit_code_for(report: Report, strict: bool = False, min_risk: str | None = None) -> int:
+    """0 nothing flagged, 1 something flagged at min_risk or above (with strict: also possible or unmatched lines)."""
+    tiers = frozenset(Risk) if min_risk is None else risks_from(min_risk)
+    if report.flagged_at(tiers):
         return 1
     if strict and (report.possible or report.unmatched):
         return 1
     return 0
+
+
+def min_risk_option(func: F) -> F:
+    """--min-risk TIER: which risk tiers count as flagged (this one and the stronger ones)."""
+    return click.option(
+        "--min-risk", "min_risk", type=click.Choice(RISKS), default=None,
+        help="Count as flagged only drugs of this risk tier or a stronger one (high, expected, high-dose, rare: "
+             "strongest first). Default: every tier.",
+    )(func)
 
 
 def unit_option(what: str) -> Callable[[F], F]:
@@ -110,15 +120,17 @@ def unit_option(what: str) -> Callable[[F], F]:
               help="The person's absolute neutrophil count, cells per microlitre (see --unit): adds its sourced "
                    "interpretation to the output. It does not change the exit code.")
 @unit_option("--anc")
+@min_risk_option
 @drug_list_option
 @reports_errors
 def check(
-    source: TextIO, fmt: str, strict: bool, anc_value: str | None, unit: str | None, drug_list: Path | None,
+    source: TextIO, fmt: str, strict: bool, anc_value: str | None, unit: str | None, min_risk: str | None,
+    drug_list: Path | None,
 ) -> None:
     """Check a medication list, one medicine per line, from SOURCE or pasted on stdin.
 
-    Exit codes: 0 nothing flagged, 1 something flagged, 2 the check could not run. A low --anc
-    alone does not make it 1.
+    Exit codes: 0 nothing flagged, 1 something flagged (with --min-risk: of that tier or a stronger
+    one), 2 the check could not run. A low --anc alone does not make it 1.
 
     Example:
 
@@ -138,7 +150,7 @@ def check(
     output = render_text(report, color=True) if fmt == "text" else FORMATTERS[fmt](report)
     click.echo(output)  # click drops the colour codes when stdout is not a terminal
     click.echo(summary_line(report), err=True)
-    raise SystemExit(exit_code_for(report, strict))
+    raise SystemExit(exit_code_for(report, strict, min_risk))
 
 
 @cli.command("anc")
@@ -160,7 +172,7 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
     \b
     https://scnir-neutropenia.uw.edu/?p=220
 
-    Exit codes: 0 not below 1,500/µL, 1 below it (neutropenia in adults, seed 004), 2 bad input.
+    Exit codes: 0 not below 1,500/µL, 1 below it (neutropenia in adults, Mayo Clinic), 2 bad input.
 
     Example:
 
@@ -190,11 +202,15 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="With --engine dask and no --scheduler: how many local worker processes (default: one per core, "
                    "at most one per file).")
+@min_risk_option
+@click.option("--context", "context", type=click.Choice(["allergy", "history"]), default=None,
+              help="The whole column is an allergy list or a past-medication list (every finding gets this context).")
 @drug_list_option
 @reports_errors
 def batch(
     input_path: Path, output: Path | None, column: str | None, id_column: str | None, show_summary: bool,
-    summary_file: Path | None, engine: str, scheduler: str | None, workers: int | None, drug_list: Path | None,
+    summary_file: Path | None, engine: str, scheduler: str | None, workers: int | None, min_risk: str | None,
+    context: str | None, drug_list: Path | None,
 ) -> None:
     """Check every row of an EHR export (CSV, TSV, .csv.gz, Parquet) and write it back with medcheck_* columns.
 
@@ -224,7 +240,7 @@ def batch(
             raise UsageFailure("--workers starts a local cluster; it cannot go with --scheduler")
         progress = Progress(sys.stderr) if _stderr_is_terminal() else None
         summary = run_dask(input_path, output, column=column, id_column=id_column, catalog=load_catalog(drug_list),
-                           scheduler=scheduler, workers=workers, progress=progress)
+                           scheduler=scheduler, workers=workers, progress=progress, min_risk=min_risk, context=context)
     else:
         if scheduler is not None or workers is not None:
             raise UsageFailure("--scheduler and --workers need --engine dask")
@@ -237,7 +253,8 @@ def batch(
         source = None if str(input_path) == "-" else input_path
         summary = run_batch(
             source, output, column=column, id_column=id_column, catalog=catalog,
-            stdout=sys.stdout.buffer if output is None else None, progress=progress,
+            stdout=sys.stdout.buffer if output is None else None, progress=progress, min_risk=min_risk,
+            context=context,
         )
     if progress is not None:
         progress.done()

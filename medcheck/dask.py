@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import OUTPUT_COLUMNS, SEPARATOR, Summary, check_frame, choose_column, format_of, read_batches, source_for
+from .batch import OUTPUT_COLUMNS, SEPARATOR, Counted, Summary, check_frame, choose_column, format_of, read_batches, source_for
 from .catalog import Catalog
 from .errors import InputError, MedcheckError
+from .models import Risk, risks_from
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -43,18 +44,23 @@ def require_dask() -> None:
 
 # --- the per-partition function, on a Dask DataFrame ------------------------------------------
 
-def check_ddf(ddf: dd.DataFrame, column: str | None = None, catalog: Catalog | None = None) -> dd.DataFrame:
+def check_ddf(
+    ddf: dd.DataFrame, column: str | None = None, catalog: Catalog | None = None, *,
+    min_risk: str | None = None, context: str | None = None,
+) -> dd.DataFrame:
     """Return ddf with the medcheck_* columns appended to every partition, by check_frame.
 
     `column` is found as medcheck batch finds it (exact, then case-insensitive, then a common
     name). A catalog given here goes to each worker once; without one, workers load the packaged one.
+    min_risk and context as for check_frame.
     """
     require_dask()
     import dask
 
     name = ddf.columns[choose_column([str(c) for c in ddf.columns], column, "the frame")]
     shipped = None if catalog is None else dask.delayed(catalog, name=f"medcheck-catalog-{catalog.version}")
-    return ddf.map_partitions(check_frame, name, shipped, meta=_checked_meta(ddf._meta, name, catalog))
+    return ddf.map_partitions(check_frame, name, shipped, min_risk=min_risk, context=context,
+                              meta=_checked_meta(ddf._meta, name, catalog))
 
 
 def _checked_meta(meta: pd.DataFrame, column: str, catalog: Catalog | None) -> pd.DataFrame:
@@ -277,7 +283,8 @@ class _atomic_folder:
 
 
 def _write_part(
-    frame: pd.DataFrame, path: str, fmt: str, delimiter: str, schema: pa.Schema, id_column: str | None
+    frame: pd.DataFrame, path: str, fmt: str, delimiter: str, schema: pa.Schema, id_column: str | None,
+    min_risk: str | None = None,
 ) -> Summary:
     """Write one checked partition as medcheck batch writes a file, and return its counts."""
     import pyarrow as pa
@@ -295,31 +302,35 @@ def _write_part(
             pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc})") from None
-    return summarize(frame, id_column)
+    return summarize(frame, id_column, min_risk)
 
 
-def summarize(frame: pd.DataFrame, id_column: str | None = None) -> Summary:
-    """The counts of medcheck batch's summary for one checked frame (rows, flagged rows, by drug, class, patient)."""
+def summarize(frame: pd.DataFrame, id_column: str | None = None, min_risk: str | None = None) -> Summary:
+    """The counts of medcheck batch's summary for one checked frame (rows, flagged rows, by drug, class, tier,
+    context and patient), from the medcheck_* columns."""
     import pandas as pd
 
     summary = Summary(rows=len(frame), notes=list(frame.attrs.get(NOTES, [])))
+    tiers = frozenset(str(r) for r in (Risk if min_risk is None else risks_from(min_risk)))
     flagged = frame[frame["medcheck_flag"] == "true"]
-    summary.flagged_rows = len(flagged)
-    keys = ["medcheck_drugs", "medcheck_classes", "medcheck_confidence"]
-    for (drugs, classes, confidences), n in flagged.groupby(keys, sort=False).size().items():
-        for drug, cls, conf in zip(drugs.split(SEPARATOR), classes.split(SEPARATOR), confidences.split(SEPARATOR)):
-            if conf != "possible":  # a flagged row may also name a possible match, which is not counted
-                summary.by_drug[drug] += int(n)
-                summary.by_class[cls] += int(n)
+    keys = ["medcheck_drugs", "medcheck_classes", "medcheck_confidence", "medcheck_risk", "medcheck_context"]
+    for values, n in flagged.groupby(keys, sort=False).size().items():
+        summary.count(_counted(*values, tiers=tiers), int(n))
     if id_column is not None and len(flagged):
-        pairs = flagged[["medcheck_drugs", "medcheck_confidence", id_column]].drop_duplicates()
-        for drugs, confidences, patient in pairs.itertuples(index=False, name=None):
-            if pd.isna(patient) or patient == "":
-                continue
-            for drug, conf in zip(drugs.split(SEPARATOR), confidences.split(SEPARATOR)):
-                if conf != "possible":
-                    summary.patients[drug].add(str(patient))
+        pairs = flagged[[*keys, id_column]].drop_duplicates()
+        for *values, patient in pairs.itertuples(index=False, name=None):
+            if not (pd.isna(patient) or patient == ""):
+                summary.count_patient(_counted(*values, tiers=tiers), str(patient))
     return summary
+
+
+def _counted(
+    drugs: str, classes: str, confidences: str, risks: str, contexts: str, *, tiers: frozenset[str],
+) -> tuple[Counted, ...]:
+    """The counted findings of a flagged row from its medcheck_* values: sure, not denied, of a flagged tier."""
+    rows = zip(*(v.split(SEPARATOR) for v in (drugs, classes, confidences, risks, contexts)))
+    return tuple(Counted(d, c, r, x) for d, c, conf, r, x in rows
+                 if conf != "possible" and x != "negated" and r in tiers)
 
 
 def merge(summaries: Sequence[Summary]) -> Summary:
@@ -330,6 +341,11 @@ def merge(summaries: Sequence[Summary]) -> Summary:
         total.flagged_rows += part.flagged_rows
         total.by_drug.update(part.by_drug)
         total.by_class.update(part.by_class)
+        total.by_risk.update(part.by_risk)
+        total.by_context.update(part.by_context)
+        total.risk_of.update(part.risk_of)
+        for risk, patients in part.patients_by_risk.items():
+            total.patients_by_risk[risk] |= patients
         for drug, patients in part.patients.items():
             total.patients[drug] |= patients
         total.notes.extend(part.notes)
@@ -348,6 +364,8 @@ def run_batch(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    min_risk: str | None = None,
+    context: str | None = None,
 ) -> Summary:
     """Check every row of an export of one or many files on Dask; write OUTPUT, a folder of part files.
 
@@ -366,7 +384,8 @@ def run_batch(
     ddf, schema = read_export(paths)
     name = str(pattern)
     id_name = schema.names[choose_column(schema.names, id_column, name)] if id_column else None
-    checked = check_ddf(ddf, schema.names[choose_column(schema.names, column, name)], catalog)
+    checked = check_ddf(ddf, schema.names[choose_column(schema.names, column, name)], catalog,
+                        min_risk=min_risk, context=context)
     out_schema = schema.remove_metadata()
     for col in OUTPUT_COLUMNS:
         out_schema = out_schema.append(pa.field(col, pa.string()))
@@ -375,7 +394,7 @@ def run_batch(
             # Writing is one more function on the same partitions, so Dask fuses reading, checking and
             # writing a file into one task: a partition never travels between workers.
             written = checked.map_partitions(
-                _write_partition, str(folder), *output_format(output), out_schema, id_name,
+                _write_partition, str(folder), *output_format(output), out_schema, id_name, min_risk,
                 meta=pd.DataFrame({"summary": pd.Series([], dtype=object)}), enforce_metadata=False,
             )
             summaries = _compute(client, written, progress)
@@ -384,7 +403,7 @@ def run_batch(
 
 def _write_partition(
     frame: pd.DataFrame, folder: str, fmt: str, delimiter: str, ext: str, schema: pa.Schema, id_column: str | None,
-    partition_info: dict[str, Any] | None = None,
+    min_risk: str | None = None, partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Write partition N as OUTPUT/part-N; its summary in a one-row frame (Dask passes partition_info)."""
     import pandas as pd
@@ -392,7 +411,8 @@ def _write_partition(
     if partition_info is None:  # never: without it every part would be written to the same name
         raise MedcheckError("Dask gave no partition number; cannot name the part file")
     number = partition_info["number"]
-    summary = _write_part(frame, str(Path(folder) / f"part-{number:05d}{ext}"), fmt, delimiter, schema, id_column)
+    summary = _write_part(frame, str(Path(folder) / f"part-{number:05d}{ext}"), fmt, delimiter, schema, id_column,
+                          min_risk)
     return pd.DataFrame({"summary": [summary]})
 
 

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from . import anc
-from .models import EVIDENCE_LEVELS, AncReading, Drug, DrugName, Finding, Report
+from .models import AncReading, Drug, DrugName, Finding, Label, Report, Risk
+from .sources import citation, source_url
 
 
 def drug_record(drug: Drug) -> dict[str, object]:
@@ -21,6 +22,11 @@ def drug_record(drug: Drug) -> dict[str, object]:
         "abbreviations": list(drug.abbreviations),
         "drug_class": drug.drug_class,
         "evidence": drug.evidence,
+        "risk": str(drug.risk),
+        "label": str(drug.label),
+        "label_source": drug.label_source,
+        "label_quote": drug.label_quote,
+        "leaflet": drug.leaflet,
         "note": drug.note,
         "sources": list(drug.sources),
         "unii": list(drug.unii),
@@ -66,7 +72,8 @@ def _safe_row(row: dict[str, object]) -> dict[str, object]:
 def render_drugs_csv(drugs: Sequence[Drug]) -> str:
     """CSV with one row per drug; list fields joined with '; '."""
     buf = io.StringIO()
-    fields = ["drug", "names", "abbreviations", "drug_class", "evidence", "note", "sources", "unii", "name_sources"]
+    fields = ["drug", "names", "abbreviations", "drug_class", "evidence", "note", "sources", "unii", "name_sources",
+              "risk", "label", "label_source", "label_quote", "leaflet"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for d in drugs:
@@ -90,7 +97,7 @@ def render_drugs_text(drugs: Sequence[Drug]) -> str:
     blocks = []
     full = len(drugs) <= FULL_NAMES_UP_TO
     for d in drugs:
-        lines = [f"{d.name}  ({d.drug_class}; evidence: {d.evidence})"]
+        lines = [f"{d.name}  ({d.drug_class}; risk: {d.risk}; label: {LABEL_WORDS[d.label]})"]
         if full and d.name_sources:
             lines.append("  names, and where each comes from:")
             lines.extend(f"    {_name_source_text(n)}" for n in d.name_sources)
@@ -101,6 +108,8 @@ def render_drugs_text(drugs: Sequence[Drug]) -> str:
             lines.append(f"  abbreviations: {', '.join(d.abbreviations)}")
         if d.note:
             lines.append(f"  note: {d.note}")
+        if d.label != Label.NOT_READ:
+            lines.append(f"  label: \"{d.label_quote}\" ({source_url(d.label_source)})")
         lines.append(f"  sources: {'; '.join(d.sources)}")
         blocks.append("\n".join(lines))
     more = "" if full else " `medcheck drugs NAME` shows where each of a drug's names comes from."
@@ -116,16 +125,24 @@ DRUG_FORMATTERS: dict[str, Callable[[Sequence[Drug]], str]] = {
 
 # --- reports ---------------------------------------------------------------------------------
 
-EVIDENCE_HEADINGS = {
-    "labeled": "US label warning (boxed warning or monitoring requirement)",
-    "frequent": "Frequently reported",
-    "case-reports": "Case reports",
-    "cytotoxic": "Chemotherapy: low neutrophil counts are expected and dose-related",
+RISK_HEADINGS = {
+    Risk.HIGH: "High risk: a known cause of agranulocytosis",
+    Risk.EXPECTED: "Expected: low neutrophil counts come with this treatment (dose-related)",
+    Risk.HIGH_DOSE: "At high doses or long courses",
+    Risk.RARE: "Rarely reported",
 }
-CLOSING = "Do not stop or change any medicine on your own: talk to the prescriber or pharmacist."
+LABEL_WORDS = {
+    Label.BOXED_WARNING: "boxed warning",
+    Label.WARNING: "warning",
+    Label.ADVERSE_REACTIONS: "adverse reactions",
+    Label.NOT_LISTED: "not listed",
+    Label.NOT_READ: "not read",
+}
+CLOSING = ("Do not stop or change any medicine on your own: talk to the prescriber or pharmacist, and follow "
+           "the medicine's own leaflet.")
 CSV_FIELDS = [
     "line", "input", "drug", "drug_class", "evidence", "confidence", "context", "score",
-    "matched_text", "matched_name", "advice",
+    "matched_text", "matched_name", "advice", "risk", "label", "note", "advice_sources",
 ]
 ANC_CSV_FIELDS = ["anc_value", "anc_unit", "anc_category", "anc_threshold", "anc_source"]
 
@@ -142,6 +159,11 @@ def finding_record(finding: Finding) -> dict[str, object]:
         "confidence": finding.confidence,
         "context": finding.context,
         "advice": finding.advice,
+        "risk": str(finding.drug.risk),
+        "label": str(finding.drug.label),
+        "label_source": finding.drug.label_source,
+        "note": finding.drug.note,
+        "advice_sources": list(finding.advice_sources),
     }
 
 
@@ -178,7 +200,9 @@ def render_csv(report: Report) -> str:
         if not r.findings:
             writer.writerow(_safe_row({"line": r.line, "input": r.input, **extra}))
         for f in r.findings:
-            writer.writerow(_safe_row({"line": r.line, "input": r.input, **finding_record(f), **extra}))
+            record = {k: v for k, v in finding_record(f).items() if k in CSV_FIELDS}
+            record["advice_sources"] = "; ".join(f.advice_sources)
+            writer.writerow(_safe_row({"line": r.line, "input": r.input, **record, **extra}))
     return buf.getvalue().rstrip("\n")
 
 
@@ -203,41 +227,56 @@ def summary_line(report: Report) -> str:
     )
 
 
+def _has_high(report: Report) -> bool:
+    """Whether a finding that counts is of the high tier: the infection warning signs apply."""
+    return any(f.counts and f.drug.risk == Risk.HIGH for r in report.results for f in r.findings)
+
+
 def render_text(report: Report, color: bool = False) -> str:
-    """What a pharmacist reads: flagged drugs grouped by evidence, past use and allergies apart,
-    possible matches apart, unmatched lines named, and the closing reminder."""
+    """What a pharmacist reads: flagged drugs grouped by risk tier (strongest first) with each tier's advice,
+    past use and allergies apart, possible matches apart, unmatched lines named, and the closing reminder."""
     out: list[str] = []
-    current = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "current"]
-    past = [(r, f) for r in report.results for f in r.findings
-            if f.confidence != "possible" and f.context in ("allergy", "history")]
+    current = [(r, f) for r in report.results for f in r.findings if f.counts and f.context == "current"]
+    past = [(r, f) for r in report.results for f in r.findings if f.counts and f.context in ("allergy", "history")]
     denied = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "negated"]
     possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
-    section = [] if report.anc is None else ["", *anc_lines(report.anc, bool(report.flagged), color)]
+    section = [] if report.anc is None else ["", *anc_lines(report.anc, _has_high(report), color)]
     if not report.results:
         return "\n".join(["No medication lines to check.", *section, *([""] if section else []), CLOSING])
     if current or past:
         out.append(_style("Drugs known to cause neutropenia or agranulocytosis:", color, bold=True))
-    for level in EVIDENCE_LEVELS:
-        group = [(r, f) for r, f in current if f.drug.evidence == level]
+    for tier in Risk:
+        group = [(r, f) for r, f in current if f.drug.risk == tier]
         if not group:
             continue
         out.append("")
-        out.append(_style(EVIDENCE_HEADINGS[level], color, bold=True))
+        out.append(_style(RISK_HEADINGS[tier], color, bold=True, red=tier == Risk.HIGH))
+        shared: list[str] = []  # the tier's advice, said once under its heading
         for r, f in group:
             how = "" if f.confidence == "exact" else f" (read as {f.matched_name!r}, {f.confidence})"
-            out.append(f"  line {r.line}: " + _style(f.drug.name, color, red=True, bold=True) + f" - {f.drug.drug_class}{how}")
+            label = f"; label: {LABEL_WORDS[f.drug.label]}" if f.drug.label != Label.NOT_READ else ""
+            out.append(f"  line {r.line}: " + _style(f.drug.name, color, red=True, bold=True)
+                       + f" - {f.drug.drug_class}{label}{how}")
             out.append(f"    {r.input.strip()}")
             if f.drug.note:
-                out.append(f"    note: {f.drug.note}")
+                out.extend(_wrapped(f"note: {f.drug.note}", "    "))
+            if f.drug.leaflet:
+                out.extend(_wrapped(f"advice: {f.advice} (leaflet: {source_url(f.drug.leaflet)})", "    "))
+            elif f.advice not in shared:
+                shared.append(f.advice)
+        for advice in shared:
+            out.extend(_wrapped(advice, "  "))
     for title, items, with_context in (
         ("Past use, allergies and reactions", past, True), ("Said not to be taken (not counted)", denied, False),
     ):
         if items:
             out.extend(["", _style(title, color, bold=True)])
         for r, f in items:
-            detail = f" ({f.context}, evidence: {f.drug.evidence})" if with_context else ""
+            detail = f" ({f.context}, risk: {f.drug.risk})" if with_context else ""
             out.append(f"  line {r.line}: " + _style(f.drug.name, color, bold=True) + f" - {f.drug.drug_class}{detail}")
             out.append(f"    {r.input.strip()}")
+            if with_context:
+                out.extend(_wrapped(f.advice, "    "))
     if possible:
         out.append("")
         out.append(_style("Possible matches: check the spelling", color, bold=True, yellow=True))
@@ -251,20 +290,22 @@ def render_text(report: Report, color: bool = False) -> str:
     if not (current or past or denied or possible):
         out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
     out.extend(section)
-    if report.anc is None and report.flagged:  # with an ANC, its section lists them
-        out.append("")
-        out.extend(warning_signs_paragraph())
+    cited = dict.fromkeys(s for r, f in (*current, *past) if not f.drug.leaflet for s in f.advice_sources)
+    if cited:
+        out.extend(["", "Where the advice comes from:"])
+        for source in cited:
+            out.extend(_wrapped(citation(source), "  "))
     out.append("")
     out.append(f"{_lines_word(len(report.results))} checked. " + CLOSING)
     return "\n".join(out)
 
 
-def warning_signs_paragraph(width: int = 100) -> list[str]:
-    """Seed 003's infection warning signs, as a short wrapped paragraph."""
+def _wrapped(text: str, indent: str, width: int = 100) -> list[str]:
+    """Text wrapped to `width` columns, every line indented (long notes stay readable on a terminal)."""
     import textwrap
 
-    text = f"{anc.WARNING_SIGNS_INTRO} {'; '.join(anc.WARNING_SIGNS)}."
-    return textwrap.wrap(text, width)
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def render_markdown(report: Report) -> str:
@@ -272,15 +313,16 @@ def render_markdown(report: Report) -> str:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    rows = ["| line | input | drug | class | evidence | confidence | context |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    head = ("line", "input", "drug", "class", "risk", "label", "confidence", "context", "note", "advice")
+    rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for r in report.results:
         for f in r.findings:
-            rows.append(
-                "| " + " | ".join(cell(v) for v in (r.line, r.input, f.drug.name, f.drug.drug_class, f.drug.evidence, f.confidence, f.context)) + " |"
-            )
+            values = (r.line, r.input, f.drug.name, f.drug.drug_class, f.drug.risk, LABEL_WORDS[f.drug.label],
+                      f.confidence, f.context, f.drug.note, f.advice)
+            rows.append("| " + " | ".join(cell(v) for v in values) + " |")
         if not r.findings:
-            rows.append(f"| {r.line} | {cell(r.input)} | | | | not matched | |")
-    section = [] if report.anc is None else ["", *anc_markdown(report.anc, bool(report.flagged))]
+            rows.append(f"| {r.line} | {cell(r.input)} | | | | | not matched | | | |")
+    section = [] if report.anc is None else ["", *anc_markdown(report.anc, _has_high(report))]
     return "\n".join([*rows, *section, "", f"_{_lines_word(len(report.results))} checked. {CLOSING}_"])
 
 

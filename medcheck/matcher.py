@@ -38,6 +38,14 @@ NEGATED_BEFORE = re.compile(
     r"contraindicated)\b[^;,.]*$"
 )
 NEGATED_AFTER = re.compile(r"\W*(refused|declined|not (?:given|taken|taking|started)|contraindicated)\b")
+# Every word that can start one of the patterns above (a superset, for a quick test in bulk; RE2 syntax):
+# a line without any of them is `current` whatever its spelling, so it may share a key with other lines.
+CONTEXT_CUE = (
+    r"(?i)\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda|hx|h/o|pmh|history|past|"
+    r"previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|d/?c('?d)?|was|no|rechalleng\w*|neutropenia|"
+    r"agranulocytosis|neutrophils?|not|never|nil|without|avoid|do|don'?t|refus\w*|declin\w*|den(y|ies|ied)|"
+    r"contraindicated|completed|finished)\b"
+)
 
 
 _MULTI = re.compile(r"ph|th|ck|qu|ae|oe|c(?=[eiy])")
@@ -108,15 +116,19 @@ class Matcher:
         # Misspellings are matched only against names a prescriber would misspell (Catalog.fuzzy).
         self._choices = sorted(n for n in catalog.fuzzy if len(n.replace(" ", "")) >= MIN_FUZZY_LENGTH)
         self._guard = sorted(catalog.guard)
-        # Leading words of a multi-word canonical name ("penicillin" of "penicillin g",
-        # "sulfamethoxazole" of "sulfamethoxazole-trimethoprim"): reported as possible matches.
+        # Leading words of a multi-word canonical name ("sulfamethoxazole" of "sulfamethoxazole-trimethoprim"):
+        # reported as possible matches. Words that also begin another substance's name ("calcium" of calcium
+        # gluconate, "penicillin" of penicillin V) or another catalog name claim the words and suggest nothing,
+        # unless they are a whole component of a catalog combination.
         prefixes: dict[str, set[str]] = {}
         for drug in catalog.drugs:
             words = normalize(drug.name).split()
             for i in range(1, len(words)):
                 prefixes.setdefault(" ".join(words[:i]), set()).add(drug.name)
+        shared = {" ".join(g.split()[:i]) for g in catalog.guard for i in range(1, min(len(g.split()), MAX_SPAN + 1))}
         self._prefixes = {
-            k: tuple(sorted(v)) for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
+            k: () if k in shared and k not in catalog.parts else tuple(sorted(v))
+            for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
         }
         self._by_name = {d.name: d for d in catalog.drugs}
         self._part_names: dict[tuple[str, int], tuple[str, ...]] = {}

@@ -4,12 +4,77 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 
 EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cytotoxic")
-"""The fixed evidence vocabulary, strongest idiosyncratic signal first; see README."""
+"""The older one-word grade, kept for existing readers of the JSON output; `risk` and `label` replace it."""
 
-CONFIDENCES: tuple[str, ...] = ("exact", "likely", "possible")
-CONTEXTS: tuple[str, ...] = ("current", "allergy", "history", "negated")
+
+class Word(str, Enum):
+    """An enum whose members are their own lowercase word: written to JSON and CSV as that word."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Confidence(Word):
+    """How sure a match is: the whole name, a near spelling, or a weak near miss to be checked."""
+
+    EXACT = "exact"
+    LIKELY = "likely"
+    POSSIBLE = "possible"
+
+
+class Context(Word):
+    """What the line says about the medicine: taken now, an allergy, past use, or said not to be taken."""
+
+    CURRENT = "current"
+    ALLERGY = "allergy"
+    HISTORY = "history"
+    NEGATED = "negated"
+
+
+class Risk(Word):
+    """How strong and what kind of neutropenia risk a drug carries, strongest first (defined in README)."""
+
+    HIGH = "high"            # idiosyncratic, strong signal: boxed warning, mandated counts, or a leading cause
+    EXPECTED = "expected"    # dose-related myelosuppression that comes with the treatment
+    HIGH_DOSE = "high-dose"  # at high doses or long courses
+    RARE = "rare"            # isolated reports
+
+
+class Label(Word):
+    """What the drug's label (US, or the EU/UK SmPC where there is none) says about neutropenia."""
+
+    BOXED_WARNING = "boxed-warning"
+    WARNING = "warning"
+    ADVERSE_REACTIONS = "adverse-reactions"
+    NOT_LISTED = "not-listed"
+    NOT_READ = "not-read"
+
+
+class Format(Word):
+    """The output formats of a report."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+CONFIDENCES: tuple[str, ...] = tuple(c.value for c in Confidence)
+CONTEXTS: tuple[str, ...] = tuple(c.value for c in Context)
+RISKS: tuple[str, ...] = tuple(r.value for r in Risk)
+LABELS: tuple[str, ...] = tuple(x.value for x in Label)
+
+
+def risks_from(minimum: Risk | str) -> frozenset[Risk]:
+    """The tiers at or above `minimum` in the order of Risk (high first): what --min-risk flags."""
+    order = list(Risk)
+    return frozenset(order[: order.index(Risk(minimum)) + 1])
 
 
 @dataclass(frozen=True)
@@ -30,6 +95,11 @@ class Drug:
     drug_class: str
     evidence: str
     note: str = ""
+    risk: Risk = Risk.RARE
+    label: Label = Label.NOT_READ
+    label_source: str = ""   # "setid:<DailyMed set id>" or an SmPC's address
+    label_quote: str = ""    # the label's own words on the blood effect
+    leaflet: str = ""        # the patient leaflet that says what to do on signs of infection, where one does
     names: tuple[str, ...] = ()
     abbreviations: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -38,27 +108,97 @@ class Drug:
 
 
 ADVICE = {
-    "current": (
-        "Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
-        "talk to the prescriber or pharmacist about this risk."
+    Risk.HIGH: (
+        "A strong, known cause of agranulocytosis (a sudden loss of neutrophils). {signs} "
+        "Talk to the prescriber or pharmacist about this risk, and follow the medicine's own leaflet."
     ),
-    "allergy": (
+    Risk.EXPECTED: (
+        "Lowers the neutrophil count as an expected, dose-related effect; blood counts are usually checked "
+        "during treatment. Talk to the prescriber about any fever or sign of infection."
+    ),
+    Risk.HIGH_DOSE: (
+        "Low neutrophil counts are reported mainly at high doses or with long courses. Worth mentioning to the "
+        "prescriber, above all for a long course."
+    ),
+    Risk.RARE: (
+        "Rarely reported to cause neutropenia or agranulocytosis. Worth mentioning to the prescriber, above all "
+        "if a blood count is low."
+    ),
+    "leaflet": (
+        "A strong, known cause of agranulocytosis (a sudden loss of neutrophils). Its patient leaflet says what "
+        "to do on a sore throat, mouth ulcers, fever or other sign of infection: follow the leaflet, and talk "
+        "to the prescriber or pharmacist about this risk."
+    ),
+    "past_high": (
+        "Listed as an allergy, a reaction or past use of a strong, known cause of agranulocytosis. {past}"
+    ),
+    Context.ALLERGY: (
         "Listed as an allergy or reaction. Tell the prescriber, so they can judge whether it was a blood reaction."
     ),
-    "history": "Listed as a past medicine or reaction. Worth telling the prescriber about.",
-    "negated": (
+    Context.HISTORY: "Listed as a past medicine or reaction. Worth telling the prescriber about.",
+    Context.NEGATED: (
         "The line says this medicine is not taken, not to be given or refused, so it is not counted. "
         "If it is taken after all, talk to the prescriber about this risk."
     ),
-    "possible": "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
+    Confidence.POSSIBLE: "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
+}
+# The sourced sentences the advice for a high-risk drug rests on (the sources are in ADVICE_SOURCES).
+WARNING_SIGNS_ADVICE = (
+    "Fever, chills, a sore throat or painful sores in the mouth while taking it need a doctor the same day, "
+    "for a blood count (the neutrophil count)."
+)
+PAST_REACTION_ADVICE = (
+    "If it caused a blood reaction, make sure every prescriber and pharmacist knows: some medicines must not "
+    "be given again after one (the UK licence of clozapine says so)."
+)
+ADVICE_SOURCES: dict[str, tuple[str, ...]] = {
+    # the symptoms of agranulocytosis (BfArM), the same-day doctor and urgent neutrophil count (NHS leaflet)
+    "warning_signs": (
+        "https://www.bfarm.de/SharedDocs/Risikoinformationen/Pharmakovigilanz/EN/RHB/2024/rhb-metamizol.html",
+        "https://www.uhsussex.nhs.uk/resources/carbimazole-propylthiouracil-ptu-warning/",
+    ),
+    # clozapine's UK marketing authorisation, as NHS Greater Glasgow and Clyde summarises it
+    "past_high": (
+        "https://rightdecisions.scot.nhs.uk/mypsych-app/working-in-greater-glasgow-clyde/medicines-companion/"
+        "clozapine/re-challenge-following-neutropenic-episode-red-result",
+    ),
 }
 
 
+def advice_kind(drug: Drug, confidence: str, context: str) -> str:
+    """Which advice a finding gets: by confidence, then context, then the drug's risk tier."""
+    if confidence == Confidence.POSSIBLE:
+        return "possible"
+    if context == Context.NEGATED:
+        return "negated"
+    if context in (Context.ALLERGY, Context.HISTORY):
+        return "past_high" if drug.risk == Risk.HIGH else str(context)
+    if drug.risk == Risk.HIGH:
+        return "leaflet" if drug.leaflet else "warning_signs"
+    return str(drug.risk)
+
+
 def advice_for(drug: Drug, confidence: str, context: str) -> str:
-    """The advice sentence for a finding: always points to the prescriber, never to stopping."""
-    if confidence == "possible":
-        return ADVICE["possible"].format(drug=drug.name)
-    return ADVICE[context]
+    """The advice sentence for a finding, by risk tier and context: always points to the prescriber (and to
+    the medicine's own leaflet where that gives an instruction), never to stopping."""
+    kind = advice_kind(drug, confidence, context)
+    if kind == "possible":
+        return ADVICE[Confidence.POSSIBLE].format(drug=drug.name)
+    if kind == "warning_signs":
+        return ADVICE[Risk.HIGH].format(signs=WARNING_SIGNS_ADVICE)
+    if kind == "past_high":
+        return ADVICE["past_high"].format(past=PAST_REACTION_ADVICE)
+    if kind == "leaflet":
+        return ADVICE["leaflet"]
+    return ADVICE[Context(kind)] if kind in CONTEXTS else ADVICE[Risk(kind)]
+
+
+def advice_sources(drug: Drug, confidence: str, context: str) -> tuple[str, ...]:
+    """Where the advice's facts come from (empty for advice that states no fact)."""
+    kind = advice_kind(drug, confidence, context)
+    if kind == "leaflet":
+        return (drug.leaflet,)
+    return ADVICE_SOURCES.get(kind, ())
 
 
 @dataclass(frozen=True)
@@ -77,6 +217,16 @@ class Finding:
         """What to do about it: always the prescriber, never stopping on one's own."""
         return advice_for(self.drug, self.confidence, self.context)
 
+    @property
+    def counts(self) -> bool:
+        """True for a sure finding (exact or likely) that the line does not deny: what flags a line."""
+        return self.confidence != Confidence.POSSIBLE and self.context != Context.NEGATED
+
+    @property
+    def advice_sources(self) -> tuple[str, ...]:
+        """Where the advice's facts come from."""
+        return advice_sources(self.drug, self.confidence, self.context)
+
 
 @dataclass(frozen=True)
 class LineResult:
@@ -89,7 +239,11 @@ class LineResult:
     @property
     def flagged(self) -> bool:
         """True when the line names a catalog drug at exact or likely confidence, and does not deny it."""
-        return any(f.confidence != "possible" and f.context != "negated" for f in self.findings)
+        return any(f.counts for f in self.findings)
+
+    def flagged_at(self, tiers: frozenset[Risk]) -> bool:
+        """True when a finding that counts is of one of these risk tiers (see risks_from)."""
+        return any(f.counts and f.drug.risk in tiers for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -129,6 +283,10 @@ class Report:
     def flagged(self) -> tuple[LineResult, ...]:
         """The lines with at least one exact or likely finding."""
         return tuple(r for r in self.results if r.flagged)
+
+    def flagged_at(self, tiers: frozenset[Risk]) -> tuple[LineResult, ...]:
+        """The flagged lines with a finding of one of these risk tiers."""
+        return tuple(r for r in self.results if r.flagged_at(tiers))
 
     @property
     def possible(self) -> tuple[LineResult, ...]:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-HEADER = "drug,fda_names,names,abbreviations,drug_class,evidence,note,sources\n"
+HEADER = "drug,fda_names,names,abbreviations,drug_class,evidence,note,sources,risk\n"
 TINY_ROWS = (
-    "clozapine,CLOZAPINE,Clozaril,,antipsychotic,labeled,ANC monitoring.,seed:003_c34622827c8f57e9.txt\n"
-    "methimazole,METHIMAZOLE,Tapazole,MMI,antithyroid,frequent,,seed:003_c34622827c8f57e9.txt\n"
-    "propylthiouracil,PROPYLTHIOURACIL,,PTU,antithyroid,frequent,,seed:003_c34622827c8f57e9.txt\n"
-    "vancomycin,VANCOMYCIN,Vancocin,,glycopeptide antibiotic,case-reports,,seed:003_c34622827c8f57e9.txt\n"
-    "sulfamethoxazole-trimethoprim,,co-trimoxazole;Bactrim,TMP-SMX,sulfonamide antibiotic,frequent,,PMID:17470834\n"
+    "clozapine,CLOZAPINE,Clozaril,,antipsychotic,labeled,ANC monitoring.,https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854,high\n"
+    "methimazole,METHIMAZOLE,Tapazole,MMI,antithyroid,frequent,,https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854,high\n"
+    "propylthiouracil,PROPYLTHIOURACIL,,PTU,antithyroid,frequent,,https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854,high\n"
+    "vancomycin,VANCOMYCIN,Vancocin,,glycopeptide antibiotic,case-reports,,https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854,high-dose\n"
+    "sulfamethoxazole-trimethoprim,,co-trimoxazole;Bactrim,TMP-SMX,sulfonamide antibiotic,frequent,,PMID:17470834,high\n"
 )
 
 
@@ -37,11 +37,13 @@ def tiny_catalog_path(write) -> Path:
 @pytest.fixture
 def sample_report():
     """One Report exercising every section: labeled, cytotoxic, history, possible and unmatched lines."""
-    from medcheck.models import Drug, Finding, LineResult, Report
+    from medcheck.models import Drug, Finding, Label, LineResult, Report, Risk
 
-    cloz = Drug("clozapine", "antipsychotic", "labeled", note="ANC monitoring.", sources=("seed:x",))
-    cyclo = Drug("cyclophosphamide", "alkylating agent", "cytotoxic", sources=("label",))
-    mmz = Drug("methimazole", "antithyroid", "frequent", sources=("PMID:1",))
+    cloz = Drug("clozapine", "antipsychotic", "labeled", note="ANC monitoring.", sources=("PMID:1",),
+                risk=Risk.HIGH, label=Label.BOXED_WARNING, label_source="setid:00000000-0000-0000-0000-000000000001",
+                label_quote="severe neutropenia")
+    cyclo = Drug("cyclophosphamide", "alkylating agent", "cytotoxic", sources=("PMID:2",), risk=Risk.EXPECTED)
+    mmz = Drug("methimazole", "antithyroid", "frequent", sources=("PMID:1",), risk=Risk.HIGH)
     return Report(
         results=(
             LineResult(1, "cloZAPine 100 mg", (Finding(cloz, "cloZAPine", "clozapine", 100.0, "exact"),)),

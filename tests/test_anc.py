@@ -12,53 +12,59 @@ from medcheck import anc
 from medcheck.anc import anc_from_differential, read_anc
 from medcheck.errors import InputError
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+EXCERPTS = Path(__file__).resolve().parent / "data" / "anc_sources"
+FILES = {"Mayo Clinic 2016": "mayo_clinic_2016.txt", "Mayo Clinic 2022": "mayo_clinic_2022.txt",
+         "Medscape": "medscape_2021.txt"}
 
 
-def seed_text(name: str) -> str:
-    """The seed file's text with runs of whitespace made one space; skip when the seeds are not beside the repo."""
-    source = anc.SOURCES[name]
-    path = SEEDS / source.locator
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    return " ".join(path.read_text(encoding="utf-8").split())
+def excerpt(name: str) -> str:
+    """The committed excerpt of a cited page, with runs of whitespace made one space."""
+    return " ".join((EXCERPTS / FILES[name]).read_text(encoding="utf-8").split())
 
 
-@pytest.mark.parametrize("key", sorted(k for k, (src, _) in anc.QUOTES.items() if src.startswith("seed ")))
-def test_each_seed_quote_is_in_its_seed(key):
+@pytest.mark.parametrize("key", sorted(k for k, (src, _) in anc.QUOTES.items() if src in FILES))
+def test_each_quote_is_in_its_page(key):
     source, quote = anc.QUOTES[key]
-    assert quote in seed_text(source)
+    assert quote in excerpt(source)
 
 
-def test_warning_signs_are_seed_003s_list():
-    text = seed_text("seed 003").lower().replace("degrees f", "°f").replace("degrees c", "°c")
+def test_every_page_quoted_has_an_excerpt_and_an_address():
+    quoted = {src for src, _ in anc.QUOTES.values()}
+    assert quoted - {"PMID:35994632", "SCNIR"} == set(FILES)
+    for name in quoted:
+        assert anc.SOURCES[name].locator.startswith("https://") or name.startswith("PMID:"), name
+
+
+def test_warning_signs_are_the_mayo_clinic_list():
+    text = excerpt("Mayo Clinic 2022").lower().replace("degrees f", "°f").replace("degrees c", "°c")
     listed = text.split("which may include:")[1].split("if you have neutropenia")[0]
     for sign in anc.WARNING_SIGNS:
         assert sign.lower() in listed, sign
     assert len(anc.WARNING_SIGNS) == listed.count("•")
 
 
-def test_every_number_in_the_texts_is_a_seed_threshold():
+def test_every_number_in_the_texts_is_a_cited_threshold():
     texts = [b.says for b in (*anc.BANDS, anc.NOT_LOW)] + list(anc.NOTES.values())
-    numbers = {n for t in texts for n in re.findall(r"\d+(?:,\d{3})*", t) if n not in {"002", "003", "004", "35994632"}}
-    assert numbers == {"500", "1,000", "1,500", "1,700"}
+    numbers = {n for t in texts for n in re.findall(r"\d+(?:,\d{3})*", t) if n not in {"2016", "2022", "35994632"}}
+    assert numbers == {"500", "999", "1,000", "1,499", "1,500"}
 
 
-def test_no_invented_grades():
-    assert anc.CATEGORIES == ("neutropenia_below_500", "neutropenia_below_1000", "neutropenia", "normal")
-    assert not any(word in c for c in anc.CATEGORIES for word in ("mild", "moderate", "severe"))
+def test_grades_are_the_cited_clinical_words():
+    assert anc.CATEGORIES == ("severe", "moderate", "mild", "normal")
+    grades = excerpt("Medscape").lower()
+    assert all(f"{c} neutropenia: anc" in grades for c in anc.CATEGORIES[:3])
 
 
 @pytest.mark.parametrize(
     ("count", "category", "threshold", "low"),
     [
-        ("0", "neutropenia_below_500", 500, True),
-        ("499", "neutropenia_below_500", 500, True),
-        ("499.9", "neutropenia_below_500", 500, True),
-        ("500", "neutropenia_below_1000", 1000, True),
-        ("999", "neutropenia_below_1000", 1000, True),
-        ("1000", "neutropenia", 1500, True),
-        ("1499", "neutropenia", 1500, True),
+        ("0", "severe", 500, True),
+        ("499", "severe", 500, True),
+        ("499.9", "severe", 500, True),
+        ("500", "moderate", 1000, True),
+        ("999", "moderate", 1000, True),
+        ("1000", "mild", 1500, True),
+        ("1499", "mild", 1500, True),
         ("1500", "normal", 1500, False),
         ("1700", "normal", 1500, False),
         ("100000", "normal", 1500, False),
@@ -70,29 +76,28 @@ def test_band_edges(count, category, threshold, low):
 
 
 @pytest.mark.parametrize(
-    ("count", "single_test", "lower_baseline", "seed_002"),
+    ("count", "single_test", "lower_baseline"),
     [
-        ("999", True, False, False),
-        ("1000", True, True, False),
-        ("1499", True, True, False),
-        ("1500", False, False, True),
-        ("1700", False, False, True),   # seed 002: "1,700 or fewer" is neutropenia
-        ("1701", False, False, False),
+        ("999", True, False),
+        ("1000", True, True),
+        ("1499", True, True),
+        ("1500", False, False),
+        ("1700", False, False),
     ],
 )
-def test_notes(count, single_test, lower_baseline, seed_002):
+def test_notes(count, single_test, lower_baseline):
     notes = anc.notes(read_anc(count))
     assert (anc.NOTES["single_test"] in notes) is single_test
     assert (anc.NOTES["lower_baseline"] in notes) is lower_baseline
-    assert (anc.NOTES["seed_002_applies"] in notes) is seed_002
-    assert (anc.NOTES["other_thresholds"] in notes) is not seed_002  # the 1,700 and children note is always there
+    assert notes[-1] == anc.NOTES["children"]  # the adult-threshold note is always there
     assert len(notes) == single_test + lower_baseline + 1
 
 
-def test_interpretation_names_threshold_and_source():
+def test_interpretation_names_grade_and_sources():
     assert anc.interpretation(read_anc("800")) == (
-        "Below 1,000/µL: always considered to be neutropenia; even the normal bacteria from the mouth and digestive "
-        "tract can cause serious infections (seed 004)."
+        "500 to 999/µL: moderate neutropenia (Medscape); below 1,000/µL is always considered to be neutropenia, "
+        "and even the normal bacteria from the mouth and digestive tract can cause serious infections (Mayo "
+        "Clinic 2016)."
     )
     assert anc.interpretation(read_anc("1500")).startswith("Not neutropenia by the adult threshold")
 
@@ -101,10 +106,10 @@ def test_cited_sources():
     def names(reading, warn=False):
         return [s.name for s in anc.cited(reading, warn)]
 
-    assert names(read_anc("2000")) == ["seed 002", "seed 004"]
-    assert names(read_anc("2000"), warn=True) == ["seed 002", "seed 003", "seed 004"]
-    assert names(read_anc("1200")) == ["seed 002", "seed 003", "seed 004", "PMID:35994632"]
-    assert names(read_anc("300")) == ["seed 002", "seed 003", "seed 004"]
+    assert names(read_anc("2000")) == ["Mayo Clinic 2016"]
+    assert names(read_anc("2000"), warn=True) == ["Mayo Clinic 2016", "Mayo Clinic 2022"]
+    assert names(read_anc("1200")) == ["Mayo Clinic 2016", "Mayo Clinic 2022", "Medscape", "PMID:35994632"]
+    assert names(read_anc("300")) == ["Mayo Clinic 2016", "Mayo Clinic 2022", "Medscape"]
     assert names(anc_from_differential("3500", "30", "1"))[-1] == "SCNIR"
 
 
@@ -113,7 +118,7 @@ def test_cited_sources():
 def test_formula_from_the_issue():
     reading = anc_from_differential("3500", "30", "1")
     assert reading.value == 1085  # 3500 × (30 + 1) / 100
-    assert (reading.category, reading.threshold) == ("neutropenia", 1500)
+    assert (reading.category, reading.threshold) == ("mild", 1500)
     assert reading.differential is not None
     assert (reading.differential.wbc, reading.differential.neutrophils, reading.differential.bands) == (3500, 30, 1)
 
@@ -135,10 +140,10 @@ def test_formula(wbc, neutrophils, bands, unit, expected):
 
 
 def test_formula_edges_at_the_thresholds():
-    assert anc_from_differential("5000", "29.98").category == "neutropenia"      # 1,499
+    assert anc_from_differential("5000", "29.98").category == "mild"      # 1,499
     assert anc_from_differential("5000", "30").category == "normal"     # 1,500
-    assert anc_from_differential("2000", "49.95").category == "neutropenia_below_1000"  # 999
-    assert anc_from_differential("2000", "24.95").category == "neutropenia_below_500"   # 499
+    assert anc_from_differential("2000", "49.95").category == "moderate"  # 999
+    assert anc_from_differential("2000", "24.95").category == "severe"   # 499
 
 
 # --- units --------------------------------------------------------------------------------------
@@ -147,7 +152,7 @@ def test_formula_edges_at_the_thresholds():
                                   "x 10^9 / L"])
 def test_giga_per_litre_aliases(unit):
     reading = read_anc("0.8", unit)
-    assert reading.value == 800 and reading.category == "neutropenia_below_1000"
+    assert reading.value == 800 and reading.category == "moderate"
     assert reading.entered == "0.8 ×10^9/L"
 
 
@@ -158,10 +163,10 @@ def test_per_microlitre_aliases(unit):
 
 
 def test_conversion_is_exact_at_the_edges():
-    assert read_anc("1.499", "10^9/L").category == "neutropenia"
+    assert read_anc("1.499", "10^9/L").category == "mild"
     assert read_anc("1.5", "10^9/L").category == "normal"
-    assert read_anc("0.999", "10^9/L").category == "neutropenia_below_1000"
-    assert read_anc("0.5", "10^9/L").category == "neutropenia_below_1000"
+    assert read_anc("0.999", "10^9/L").category == "moderate"
+    assert read_anc("0.5", "10^9/L").category == "moderate"
 
 
 @pytest.mark.parametrize("unit", ["g/L", "mg", "10^6/L", "/L", "cells", ""])

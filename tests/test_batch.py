@@ -39,15 +39,15 @@ def test_synthea_export_round_trips_and_flags(tmp_path):
     assert len(original) == len(flagged) == 17_226
     assert flagged[0] == original[0] + list(OUTPUT_COLUMNS)
     assert all(row[: len(o)] == o for o, row in zip(original, flagged))
-    by_desc = {row[6]: row[-5:] for row in flagged[1:]}
+    by_desc = {row[6]: row[-7:] for row in flagged[1:]}
     assert by_desc["vancomycin 1000 MG Injection"][:2] == ["true", "vancomycin"]
     assert by_desc["Carbamazepine[Tegretol]"][:2] == ["true", "carbamazepine"]
     assert by_desc["Penicillin G 375 MG/ML Injectable Solution"][:2] == ["true", "penicillin g"]
-    assert by_desc["clonazePAM 0.25 MG Oral Tablet"] == ["false", "", "", "", ""]
-    assert by_desc["Penicillin V Potassium 250 MG Oral Tablet"] == ["false", "", "", "", ""]
-    assert "vancomycin: 31 (31)" in result.stderr
+    assert by_desc["clonazePAM 0.25 MG Oral Tablet"] == ["false", "", "", "", "", "", ""]
+    assert by_desc["Penicillin V Potassium 250 MG Oral Tablet"] == ["false", "", "", "", "", "", ""]
+    assert "vancomycin [high-dose]: 31 (31)" in result.stderr
     assert result.stderr.count("17,225 rows checked") == 1  # said once, on the last line
-    flagged_rows = sum(row[-5] == "true" for row in flagged[1:])
+    flagged_rows = sum(row[-7] == "true" for row in flagged[1:])
     assert result.stderr.splitlines()[-1] == f"medcheck: 17,225 rows checked; {flagged_rows:,} flagged."
 
 
@@ -347,7 +347,7 @@ def test_summary_file(tmp_path):
     assert doc["patients_by_drug"] == {"clozapine": 1, "propylthiouracil": 1}
     md = tmp_path / "summary.md"
     invoke(str(src), "-o", str(tmp_path / "o.csv"), "--summary-file", str(md))
-    assert "| clozapine | 2 |" in md.read_text()
+    assert "| clozapine | high | 2 |" in md.read_text() and "| high | 3 |" in md.read_text()
 
 
 def test_check_frame_appends_columns():
@@ -466,13 +466,15 @@ def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
     annotated = annotate(pa.array(lines[::-1] + [None], pa.string()), cache)
     columns = [c.to_pylist() for c in annotated.columns]
     assert [len(c) for c in columns] == [len(lines) + 1] * len(OUTPUT_COLUMNS)
-    assert [c[-1] for c in columns] == ["false", "", "", "", ""]  # a null cell is an empty line
+    assert [c[-1] for c in columns] == ["false", "", "", "", "", "", ""]  # a null cell is an empty line
     for i, line in enumerate(lines[::-1]):
         findings = matcher.match(line)
         got = dict(zip(OUTPUT_COLUMNS, (c[i] for c in columns)))
         assert got["medcheck_drugs"] == "; ".join(f.drug.name for f in findings), line
         assert got["medcheck_confidence"] == "; ".join(f.confidence for f in findings), line
         assert got["medcheck_score"] == "; ".join(f"{f.score:g}" for f in findings), line
+        assert got["medcheck_risk"] == "; ".join(f.drug.risk for f in findings), line
+        assert got["medcheck_context"] == "; ".join(f.context for f in findings), line  # read from the line itself
         sure = [f for f in findings if f.confidence != "possible" and f.context != "negated"]
         assert got["medcheck_flag"] == ("true" if sure else "false")
 
@@ -562,3 +564,60 @@ def test_a_denied_drug_is_not_flagged(tmp_path):
     back = pd.read_csv(out, dtype=str)
     assert back["medcheck_drugs"].tolist() == ["dipyrone", "clozapine"]
     assert back["medcheck_flag"].tolist() == ["false", "false"]
+
+
+def test_risk_and_context_columns_and_min_risk(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["pid", "medication"], ["p1", "clozapine 100 mg"], ["p2", "ibuprofen 400 mg"],
+                                          ["p3", "history of clozapine"], ["p4", "no dipyrone"], ["p5", "metformin"]])
+    out = tmp_path / "out.csv"
+    assert invoke(str(src), "-o", str(out)).exit_code == 1
+    rows = {r["pid"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert (rows["p1"]["medcheck_risk"], rows["p1"]["medcheck_context"], rows["p1"]["medcheck_flag"]) == ("high", "current", "true")
+    assert (rows["p2"]["medcheck_risk"], rows["p2"]["medcheck_flag"]) == ("rare", "true")
+    assert (rows["p4"]["medcheck_context"], rows["p4"]["medcheck_flag"]) == ("negated", "false")
+    assert rows["p5"]["medcheck_risk"] == rows["p5"]["medcheck_context"] == ""
+    assert (rows["p3"]["medcheck_context"], rows["p3"]["medcheck_flag"]) == ("history", "true")
+
+    high = tmp_path / "high.csv"
+    result = invoke(str(src), "-o", str(high), "--min-risk", "high", "--summary-file", str(tmp_path / "s.json"))
+    assert result.exit_code == 1
+    flags = {r["pid"]: r["medcheck_flag"] for r in csv.DictReader(open(high, encoding="utf-8"))}
+    assert flags == {"p1": "true", "p2": "false", "p3": "true", "p4": "false", "p5": "false"}
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["flagged_rows"] == 2 and doc["rows_by_drug"] == {"clozapine": 2}
+    assert doc["rows_by_risk"] == {"high": 2} and doc["rows_by_context"] == {"current": 1, "history": 1}
+
+    only_rare = write_csv(tmp_path / "rare.csv", [["medication"], ["ibuprofen 400 mg"]])
+    assert invoke(str(only_rare), "-o", str(tmp_path / "r.csv"), "--min-risk", "high").exit_code == 0
+    assert invoke(str(only_rare), "-o", str(tmp_path / "r.csv"), "--min-risk", "rare").exit_code == 1
+
+
+def test_context_option_declares_an_allergy_column(tmp_path):
+    src = write_csv(tmp_path / "allergies.csv", [["PATIENT", "DESCRIPTION"], ["a", "Penicillin G"], ["b", "clozapine"],
+                                                  ["c", "no dipyrone"]])
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out), "--context", "allergy", "--summary-file", str(tmp_path / "s.json"))
+    assert result.exit_code == 1
+    contexts = [r["medcheck_context"] for r in csv.DictReader(open(out, encoding="utf-8"))]
+    assert contexts == ["allergy", "allergy", "negated"]  # a denial in the line still stands
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["rows_by_context"] == {"allergy": 2}
+    assert invoke(str(src), "--context", "current").exit_code == 2  # only allergy or history
+
+
+def test_summary_counts_patients_by_risk(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["pid", "drug"], ["p1", "clozapine"], ["p1", "ibuprofen"], ["p2", "ibuprofen"]])
+    invoke(str(src), "-o", str(tmp_path / "o.csv"), "--id-column", "pid", "--summary-file", str(tmp_path / "s.json"))
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["rows_by_risk"] == {"high": 1, "rare": 2} and doc["patients_by_risk"] == {"high": 1, "rare": 2}
+    result = invoke(str(src), "-o", str(tmp_path / "o.csv"), "--id-column", "pid", "--summary")
+    lines = result.stderr.splitlines()
+    assert lines[:3] == ["Rows by risk (distinct patients):", "  high: 1 (1)", "  rare: 2 (2)"]
+    assert lines.index("  clozapine [high]: 1 (1)") < lines.index("  ibuprofen [rare]: 2 (2)")
+
+
+def test_check_frame_takes_min_risk_and_context():
+    frame = pd.DataFrame({"med": ["clozapine", "ibuprofen"]})
+    out = check_frame(frame, "med", min_risk="high")
+    assert out["medcheck_flag"].tolist() == ["true", "false"] and out["medcheck_risk"].tolist() == ["high", "rare"]
+    assert check_frame(frame, "med", context="history")["medcheck_context"].tolist() == ["history", "history"]

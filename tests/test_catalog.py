@@ -11,15 +11,17 @@ import pytest
 
 from medcheck.catalog import build_catalog, load_catalog
 from medcheck.errors import CatalogError
-from medcheck.models import EVIDENCE_LEVELS
+from medcheck.models import EVIDENCE_LEVELS, Label, Risk
+from medcheck.sources import source_kind
 from medcheck.normalize import normalize
 
 from .conftest import HEADER, TINY_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_003 = "seed:003_c34622827c8f57e9.txt"
-# Seed 003 names these drugs (../shared/seeds/003_c34622827c8f57e9.txt).
-SEED_DRUGS = [
+MAYO = "https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854"
+MAYO_EXCERPT = Path(__file__).resolve().parent / "data" / "anc_sources" / "mayo_clinic_2022.txt"
+# Mayo Clinic's page "Neutropenia (low neutrophil count)" names these drugs among the causes.
+MAYO_DRUGS = [
     "methimazole", "propylthiouracil", "vancomycin", "penicillin g", "oxacillin", "ganciclovir",
     "valganciclovir", "sulfasalazine", "clozapine", "chlorpromazine", "quinidine", "procainamide", "levamisole",
 ]
@@ -60,16 +62,16 @@ def test_tiny_catalog_loads(tiny_catalog_path):
     "text, line, fragment",
     [
         ("drug,drug_class,evidence\nx,y,labeled\n", 1, "missing column(s) sources"),
-        (HEADER + ",,,,antipsychotic,labeled,,seed\n", 2, "empty drug"),
-        (HEADER + "x,,,,,labeled,,seed\n", 2, "empty drug_class"),
-        (HEADER + "x,,,,c,,,seed\n", 2, "empty evidence"),
-        (HEADER + "x,,,,c,labeled,,\n", 2, "empty sources"),
-        (HEADER + "x,,,,c,probably,,seed\n", 2, "evidence 'probably' is not one of"),
-        (HEADER + "x,,,,c,labeled,,s\nX,,,,c,labeled,,s\n", 3, "already listed on line 2"),
-        (HEADER + "alpha,,Tapazole,,c,labeled,,s\nbeta,,TAPAZOLE,,c,labeled,,s\n", 3, "maps to both 'alpha' and 'beta'"),
-        (HEADER + "alpha,,,PTU,c,labeled,,s\nbeta,,ptu,,c,labeled,,s\n", 3, "maps to both"),
-        (HEADER + "x,,,,c,labeled,,s,extra\n", 2, "more fields than the header"),
-        (HEADER + "x,,250 mg,,c,labeled,,s\n", 2, "nothing left after normalising"),
+        (HEADER + ",,,,antipsychotic,labeled,,seed,rare\n", 2, "empty drug"),
+        (HEADER + "x,,,,,labeled,,seed,rare\n", 2, "empty drug_class"),
+        (HEADER + "x,,,,c,,,seed,rare\n", 2, "empty evidence"),
+        (HEADER + "x,,,,c,labeled,,,rare\n", 2, "empty sources"),
+        (HEADER + "x,,,,c,probably,,seed,rare\n", 2, "evidence 'probably' is not one of"),
+        (HEADER + "x,,,,c,labeled,,s,rare\nX,,,,c,labeled,,s,rare\n", 3, "already listed on line 2"),
+        (HEADER + "alpha,,Tapazole,,c,labeled,,s,rare\nbeta,,TAPAZOLE,,c,labeled,,s,rare\n", 3, "maps to both 'alpha' and 'beta'"),
+        (HEADER + "alpha,,,PTU,c,labeled,,s,rare\nbeta,,ptu,,c,labeled,,s,rare\n", 3, "maps to both"),
+        (HEADER + "x,,,,c,labeled,,s,extra,rare\n", 2, "more fields than the header"),
+        (HEADER + "x,,250 mg,,c,labeled,,s,rare\n", 2, "nothing left after normalising"),
         (HEADER, None, "no drugs listed"),
     ],
 )
@@ -138,7 +140,7 @@ def test_combination_parts_index():
 
 
 def test_user_list_may_claim_a_guard_name(write):
-    own = write("own.csv", HEADER + "clonazepam,,,,benzodiazepine,case-reports,,my own source\n")
+    own = write("own.csv", HEADER + "clonazepam,,,,benzodiazepine,case-reports,,my own source,rare\n")
     cat = load_catalog(own)
     assert cat.names["clonazepam"].name == "clonazepam"
     assert "clonazepam" not in cat.guard
@@ -146,7 +148,7 @@ def test_user_list_may_claim_a_guard_name(write):
 
 
 def test_not_utf8_names_the_line(write):
-    path = write("latin.csv", HEADER + "caf\u00e9,,,,c,labeled,,s\n", encoding="latin-1")
+    path = write("latin.csv", HEADER + "caf\u00e9,,,,c,labeled,,s,rare\n", encoding="latin-1")
     with pytest.raises(CatalogError) as info:
         load_catalog(path)
     assert info.value.line == 2 and "UTF-8" in str(info.value)
@@ -166,11 +168,12 @@ def test_catalog_size_and_required_fields(catalog):
         assert drug.drug_class and drug.evidence in EVIDENCE_LEVELS and drug.sources, drug.name
 
 
-@pytest.mark.parametrize("name", SEED_DRUGS)
-def test_seed_003_drugs_cite_the_seed(catalog, name):
+@pytest.mark.parametrize("name", MAYO_DRUGS)
+def test_drugs_the_mayo_clinic_page_names_cite_it(catalog, name):
     drug = catalog.names[normalize(name)]
     assert drug.name == name
-    assert SEED_003 in drug.sources
+    assert MAYO in drug.sources
+    assert name.split()[0] in MAYO_EXCERPT.read_text(encoding="utf-8").lower()
 
 
 @pytest.mark.parametrize("name", ANDERSOHN_DRUGS)
@@ -180,13 +183,71 @@ def test_andersohn_drugs_present_with_sources(catalog, name):
     assert "PMID:17470834" in drug.sources
 
 
-def test_sources_are_seeds_pmids_or_urls(catalog):
-    seeds = {p.name for p in (ROOT.parent / "shared" / "seeds").glob("*.txt")} or None
+def test_every_source_is_of_an_accepted_kind(catalog):
     for drug in catalog.drugs:
-        for src in drug.sources:
-            assert src.startswith(("seed:", "PMID:", "http://", "https://")), (drug.name, src)
-            if src.startswith("seed:") and seeds is not None:
-                assert src[5:] in seeds, (drug.name, src)
+        for src in (*drug.sources, *filter(None, (drug.label_source, drug.leaflet))):
+            assert source_kind(src) is not None, (drug.name, src)
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("PMID:17470834", "pmid"), ("DOI:10.1001/archinte.165.8.869", "doi"),
+        ("setid:976be6e3-a9db-49c6-9b02-1ab168cf17b1", "label"),
+        ("https://www.ema.europa.eu/en/medicines/human/referrals/x", "agency"), (MAYO, "publisher"),
+        ("https://120ty.net/drug/x", None), ("http://93.184.216.34/x.html", None), ("seed:003_x.txt", None),
+        ("https://globalrph.com/rx-list/tapazole-drug", None), ("https://moam.info/x", None),
+        ("https://studylib.net/doc/1", None), ("https://katalog.lib.cas.cz/KNAV/x", None), ("PMID:abc", None),
+        ("https://www.fda.gov.evil.example/x", None),
+    ],
+)
+def test_source_kind(source, kind):
+    assert source_kind(source) == kind
+
+
+def test_every_row_has_a_risk_and_a_label_and_a_read_label_cites_its_text(catalog):
+    for drug in catalog.drugs:
+        assert drug.risk in Risk and drug.label in Label, drug.name
+        if drug.label != Label.NOT_READ:
+            assert drug.label_quote and source_kind(drug.label_source) in ("label", "agency"), drug.name
+        else:
+            assert not drug.label_quote and not drug.label_source, drug.name
+
+
+@pytest.mark.parametrize(
+    ("name", "risk"),
+    [
+        ("clozapine", "high"), ("deferiprone", "high"), ("methimazole", "high"), ("carbimazole", "high"),
+        ("dipyrone", "high"), ("sulfasalazine", "high"), ("sulfamethoxazole-trimethoprim", "high"),
+        ("ticlopidine", "high"), ("calcium dobesilate", "high"),
+        ("interferon beta-1a", "expected"), ("dasatinib", "expected"), ("nilotinib", "expected"),
+        ("azathioprine", "expected"), ("cyclophosphamide", "expected"),
+        ("vancomycin", "high-dose"), ("penicillin g", "high-dose"), ("flucloxacillin", "high-dose"),
+        ("cloxacillin", "high-dose"),
+        ("ibuprofen", "rare"), ("clopidogrel", "rare"), ("acetazolamide", "rare"),
+    ],
+)
+def test_risk_tiers_of_well_known_drugs(catalog, name, risk):
+    assert catalog.names[normalize(name)].risk == risk
+
+
+def test_a_leaflet_is_cited_where_advice_points_to_it(catalog):
+    with_leaflet = {d.name for d in catalog.drugs if d.leaflet}
+    assert {"carbimazole", "propylthiouracil"} <= with_leaflet
+    assert all(catalog.names[normalize(n)].risk == Risk.HIGH for n in with_leaflet)
+
+
+def test_a_read_label_needs_its_source_and_quote(write):
+    header = HEADER.rstrip("\n") + ",label,label_source,label_quote\n"
+    with pytest.raises(CatalogError, match="needs the label_source and label_quote"):
+        load_catalog(write("l.csv", header + "zorblax,,,,c,labeled,,PMID:1,high,warning,,\n"))
+    with pytest.raises(CatalogError, match="risk 'severe' is not one of"):
+        load_catalog(write("r.csv", header + "zorblax,,,,c,labeled,,PMID:1,severe,,,\n"))
+    with pytest.raises(CatalogError, match="label 'boxed' is not one of"):
+        load_catalog(write("b.csv", header + "zorblax,,,,c,labeled,,PMID:1,high,boxed,setid:x,q\n"))
+    drug = load_catalog(write("ok.csv", header + "zorblax,,,,c,labeled,,PMID:1,high,warning,setid:x,neutropenia\n")).drugs[0]
+    assert (drug.risk, drug.label, drug.label_quote) == (Risk.HIGH, Label.WARNING, "neutropenia")
+    assert load_catalog(write("none.csv", HEADER + "zorblax,,,,c,labeled,,PMID:1,rare\n")).drugs[0].label == Label.NOT_READ
 
 
 @pytest.mark.parametrize(

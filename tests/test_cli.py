@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,7 +89,7 @@ def test_user_drug_list(tiny_catalog_path):
 
 
 def test_malformed_drug_list_is_one_line_and_exit_2(write):
-    bad = write("bad.csv", HEADER + "clozapine,,,,antipsychotic,maybe,,seed\n")
+    bad = write("bad.csv", HEADER + "clozapine,,,,antipsychotic,maybe,,seed,rare\n")
     result = run("drugs", "--drug-list", str(bad), ok=False)
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -187,7 +188,7 @@ def test_check_anc_every_format(fmt):
     result = CliRunner().invoke(cli, ["check", "--anc", "0.8", "--unit", "10^9/L", "--format", fmt], input="clozapine\n")
     assert result.exit_code == 1
     assert "clozapine" in result.stdout
-    assert ("neutropenia_below_1000" if fmt in ("json", "csv") else "Below 1,000/µL") in result.stdout
+    assert ("moderate" if fmt in ("json", "csv") else "500 to 999/µL: moderate neutropenia") in result.stdout
     assert result.stderr.strip() == "medcheck: 1 line checked; 1 flagged, 0 possible, 0 not matched."
 
 
@@ -196,13 +197,13 @@ def test_check_anc_json_key():
     doc = json.loads(result.stdout)
     assert {k: doc["anc"][k] for k in ("value", "unit", "category", "threshold")} == {
         "value": 1500, "unit": "/uL", "category": "normal", "threshold": 1500}
-    assert doc["anc"]["source"].startswith("seed 004 (")
+    assert doc["anc"]["source"].startswith("Mayo Clinic 2016 (")
 
 
 def test_a_low_anc_alone_does_not_change_checks_exit_code():
     result = CliRunner().invoke(cli, ["check", "--anc", "300"], input="metformin 500 mg\n")
     assert result.exit_code == 0
-    assert "Below 500/µL" in result.stdout and "fever above 100.4 °F (38 °C)" in result.stdout
+    assert "Below 500/µL: severe neutropenia" in result.stdout and "fever above 100.4 °F (38 °C)" in result.stdout
 
 
 def test_check_text_warning_signs_only_when_low_or_flagged():
@@ -215,15 +216,16 @@ def test_check_text_warning_signs_only_when_low_or_flagged():
     assert "stop taking" not in text("300", "clozapine\n").lower()
 
 
-def test_check_text_lists_warning_signs_when_a_drug_is_flagged_without_an_anc():
+def test_check_text_gives_the_warning_signs_for_a_high_risk_drug_without_an_anc():
     def text(meds: str) -> str:
-        return CliRunner().invoke(cli, ["check"], input=meds).stdout
+        return " ".join(CliRunner().invoke(cli, ["check"], input=meds).stdout.split())
 
-    flagged = " ".join(text("clozapine 100 mg\n").split())
-    assert "call the doctor right away on signs of an infection" in flagged
-    assert "fever above 100.4 °F (38 °C); chills and sweats" in flagged and "new pain." in flagged
-    assert "call the doctor" not in text("metformin\n")
-    assert "call the doctor" not in text("penicillin 500 mg\n")  # a possible match only (penicillin G?)
+    flagged = text("clozapine 100 mg\n")
+    assert "Fever, chills, a sore throat or painful sores in the mouth while taking it need a doctor the same day" in flagged
+    assert "Federal Institute for Drugs and Medical Devices (BfArM)" in flagged  # the advice's source, by name
+    for meds in ("ibuprofen 400 mg\n", "metformin\n", "penicillin 500 mg\n"):  # rare, no drug, a possible match
+        assert "same day" not in text(meds), meds
+    assert "Rarely reported" in text("ibuprofen 400 mg\n")
 
 
 def test_anc_command_formula_and_exit_1_when_low():
@@ -233,7 +235,7 @@ def test_anc_command_formula_and_exit_1_when_low():
         "Neutrophil count (ANC): 1,085/µL, from WBC 3,500/µL × (30% neutrophils + 1% bands) / 100\n")
     assert "https://scnir-neutropenia.uw.edu/?p=220" in result.stdout
     assert "fever above 100.4 °F (38 °C)" in result.stdout
-    assert result.stdout.rstrip().endswith("talk to the prescriber or pharmacist.")
+    assert result.stdout.rstrip().endswith("talk to the prescriber or pharmacist, and follow the medicine's own leaflet.")
 
 
 def test_anc_command_exit_0_when_not_low_and_json():
@@ -246,7 +248,7 @@ def test_anc_command_exit_0_when_not_low_and_json():
 
 def test_anc_help_documents_exit_codes_and_formula():
     out = run("anc", "--help").stdout
-    assert "Exit codes: 0 not below 1,500/µL, 1 below it (neutropenia in adults, seed 004), 2 bad input." in " ".join(
+    assert "Exit codes: 0 not below 1,500/µL, 1 below it (neutropenia in adults, Mayo Clinic), 2 bad input." in " ".join(
         out.split())
     assert "Severe Chronic Neutropenia International Registry" in " ".join(out.split())
     assert "10^9/L" in out
@@ -283,3 +285,54 @@ def test_anc_bad_input_is_one_line_and_exit_2(args, message):
 def test_anc_command_needs_wbc_and_neutrophils():
     result = run("anc", "--neutrophils", "30", ok=False)
     assert result.exit_code == 2 and "--wbc" in result.stderr
+
+
+def test_done_when_example_of_risk_tiers():
+    """printf 'clozapine 100 mg\\nibuprofen 400 mg\\n' | medcheck check --format json -"""
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "-"], input="clozapine 100 mg\nibuprofen 400 mg\n")
+    matches = [r["matches"][0] for r in json.loads(result.stdout)["results"]]
+    assert [(m["drug"], m["risk"]) for m in matches] == [("clozapine", "high"), ("ibuprofen", "rare")]
+    assert "same day" in matches[0]["advice"] and matches[0]["advice_sources"]
+    assert matches[1]["advice"].startswith("Rarely reported")
+    assert all(m["evidence"] and m["label"] and "note" in m for m in matches)  # fields are only ever added
+
+
+def test_check_min_risk_sets_the_exit_code():
+    def code(meds: str, *args: str) -> int:
+        return CliRunner().invoke(cli, ["check", *args, "-"], input=meds).exit_code
+
+    assert code("ibuprofen 400 mg\n") == 1
+    assert code("ibuprofen 400 mg\n", "--min-risk", "high") == 0
+    assert code("ibuprofen 400 mg\nclozapine\n", "--min-risk", "high") == 1
+    assert code("vancomycin\n", "--min-risk", "expected") == 0 and code("vancomycin\n", "--min-risk", "high-dose") == 1
+    assert code("ibuprofen\n", "--min-risk", "severe") == 2
+
+
+WORDS = "clozapine 100 mg\nibuprofen 400 mg\nhistory of carbimazole\nno dipyrone\nmetotrexate\nxyzzy\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        *(["check", "--format", f, "--anc", a, "-"] for f in ("text", "json", "csv", "markdown") for a in ("300", "1200", "4000")),
+        *(["drugs", "--format", f] for f in ("text", "json", "csv")),
+        *(["drugs", "clozapine", "--format", f] for f in ("text", "json", "csv")),
+        *(["anc", "--wbc", w, "--neutrophils", "30", "--format", f] for f in ("text", "json") for w in ("1000", "9000")),
+        ["--help"], ["check", "--help"], ["batch", "--help"], ["drugs", "--help"], ["anc", "--help"],
+    ],
+)
+def test_no_internal_names_in_any_output(args):
+    result = CliRunner().invoke(cli, args, input=WORDS)
+    text = (result.stdout + result.stderr).lower()
+    assert text and "seed" not in text and not re.search(r"\d{3}_[0-9a-f]{16}", text), args  # nor a seed file
+
+
+def test_no_internal_names_in_batch_output_or_summary(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("pid,medication\n" + "".join(f"p{i},{line}\n" for i, line in enumerate(WORDS.splitlines())))
+    for fmt in ("json", "md"):
+        summary = tmp_path / f"s.{fmt}"
+        result = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--summary",
+                                          "--id-column", "pid", "--summary-file", str(summary)])
+        text = (result.stdout + result.stderr + (tmp_path / "o.csv").read_text() + summary.read_text()).lower()
+        assert "seed" not in text

@@ -108,11 +108,11 @@ def test_glob_of_csv_files_matches_the_default_engine_row_by_row(export, cluster
             assert row == want
         assert part.read_bytes() == reference.read_bytes()  # and written the same way
         total += len(got) - 1
-    assert got[0][-5:] == list(OUTPUT_COLUMNS)
+    assert got[0][-7:] == list(OUTPUT_COLUMNS)
     first = read_rows(parts[0])
     assert first[61][2] == "007" and first[61][5] == "00123" and first[61][12] == 'fever, "high"'
     assert first[62][6] == "Clozapine 100 mg – 錠剤 💊" and first[62][12] == "line one\nline two"
-    assert first[62][-5:-3] == ["true", "clozapine"]
+    assert first[62][-7:-5] == ["true", "clozapine"]
     assert read_rows(parts[1])[1][:13] == [""] * 13
     assert read_rows(parts[2])[-1][12] == "café\r\nau lait"
     assert f"{total:,} rows checked" in result.stderr
@@ -158,7 +158,7 @@ def test_summary_and_exit_code_match_the_default_engine(cluster, tmp_path):
                  *args, "--summary-file", str(tmp_path / "got.json"))
     assert got.exit_code == ref.exit_code == 1
     assert json.loads((tmp_path / "got.json").read_text()) == json.loads((tmp_path / "ref.json").read_text())
-    assert got.stderr == ref.stderr and "vancomycin: 31 (31)" in got.stderr
+    assert got.stderr == ref.stderr and "vancomycin [high-dose]: 31 (31)" in got.stderr
 
 
 def test_nothing_flagged_exits_0(cluster, tmp_path):
@@ -183,7 +183,7 @@ def test_check_ddf_on_two_worker_processes_with_a_user_catalog(client, tmp_path)
 
     from medcheck.dask import check_ddf
 
-    catalog = load_catalog(tiny_catalog_with(tmp_path, "zorblaxin,,Zorbla,,made-up class,case-reports,,PMID:1\n"))
+    catalog = load_catalog(tiny_catalog_with(tmp_path, "zorblaxin,,Zorbla,,made-up class,case-reports,,PMID:1,rare\n"))
     frame = pd.DataFrame({
         "id": [f"{i:03d}" for i in range(12)],
         "Medication": ["Zorbla 5 mg", "clozapine", "", "metformin", "zorblaxin", "PTU", "x", "Vancocin", "", "a, b",
@@ -201,7 +201,7 @@ def test_check_ddf_on_two_worker_processes_with_a_user_catalog(client, tmp_path)
 
 
 def test_drug_list_reaches_the_workers_from_the_cli(cluster, tmp_path):
-    drug_list = tiny_catalog_with(tmp_path, "zorblaxin,,Zorbla,,made-up class,case-reports,,PMID:1\n")
+    drug_list = tiny_catalog_with(tmp_path, "zorblaxin,,Zorbla,,made-up class,case-reports,,PMID:1,rare\n")
     src = tmp_path / "in.csv"
     src.write_text("drug\nZorbla 5 mg\nmetformin\n", encoding="utf-8")
     out = tmp_path / "out"

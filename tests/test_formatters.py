@@ -10,12 +10,13 @@ import pytest
 
 from medcheck import __version__
 from medcheck.formatters import (
-    CLOSING, FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line, warning_signs_paragraph,
+    CLOSING, FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line,
 )
-from medcheck.models import Report
+from medcheck.models import ADVICE_SOURCES, Report
 
-CURRENT = ("Known to cause neutropenia or agranulocytosis in some people. Do not stop or change it on your own: "
-           "talk to the prescriber or pharmacist about this risk.")
+HIGH = ("A strong, known cause of agranulocytosis (a sudden loss of neutrophils). Fever, chills, a sore throat or "
+        "painful sores in the mouth while taking it need a doctor the same day, for a blood count (the neutrophil "
+        "count). Talk to the prescriber or pharmacist about this risk, and follow the medicine's own leaflet.")
 
 
 def test_every_format_renders_a_document_even_when_empty(sample_report):
@@ -30,31 +31,89 @@ def test_text(sample_report):
     assert render_text(sample_report) == """\
 Drugs known to cause neutropenia or agranulocytosis:
 
-US label warning (boxed warning or monitoring requirement)
-  line 1: clozapine - antipsychotic
+High risk: a known cause of agranulocytosis
+  line 1: clozapine - antipsychotic; label: boxed warning
     cloZAPine 100 mg
     note: ANC monitoring.
+  A strong, known cause of agranulocytosis (a sudden loss of neutrophils). Fever, chills, a sore
+    throat or painful sores in the mouth while taking it need a doctor the same day, for a blood
+    count (the neutrophil count). Talk to the prescriber or pharmacist about this risk, and follow
+    the medicine's own leaflet.
 
-Chemotherapy: low neutrophil counts are expected and dose-related
+Expected: low neutrophil counts come with this treatment (dose-related)
   line 3: cyclophosphamide - alkylating agent (read as 'cyclophosphamide', likely)
     cyclofosfamide
+  Lowers the neutrophil count as an expected, dose-related effect; blood counts are usually checked
+    during treatment. Talk to the prescriber about any fever or sign of infection.
 
 Past use, allergies and reactions
-  line 4: methimazole - antithyroid (history, evidence: frequent)
+  line 4: methimazole - antithyroid (history, risk: high)
     Hx agranulocytosis on methimazole
+    Listed as an allergy, a reaction or past use of a strong, known cause of agranulocytosis. If it
+      caused a blood reaction, make sure every prescriber and pharmacist knows: some medicines must
+      not be given again after one (the UK licence of clozapine says so).
 
 Possible matches: check the spelling
   line 6: 'metimazol' - did you mean methimazole (antithyroid)?
 
 No catalog drug found on line(s) 2. That is not a guarantee: check spelling and names.
 
-For someone with neutropenia, seed 003 says to call the doctor right away on signs of an infection,
-which may include: fever above 100.4 °F (38 °C); chills and sweats; a new or worsening cough;
-shortness of breath; a mouth sore; a sore throat; any changes in urination; a stiff neck; diarrhea;
-vomiting; redness or swelling around any area where skin is broken or cut; new vaginal discharge;
-new pain.
+Where the advice comes from:
+  Federal Institute for Drugs and Medical Devices (BfArM), Germany: letter to healthcare
+    professionals on metamizole and agranulocytosis, December 2024:
+    https://www.bfarm.de/SharedDocs/Risikoinformationen/Pharmakovigilanz/EN/RHB/2024/rhb-metamizol.html
+  University Hospitals Sussex NHS Foundation Trust: "Carbimazole/propylthiouracil (PTU) warning"
+    (patient leaflet):
+    https://www.uhsussex.nhs.uk/resources/carbimazole-propylthiouracil-ptu-warning/
+  NHS Greater Glasgow and Clyde (Right Decisions): "Clozapine: re-challenge following neutropenic
+    episode (red result)":
+    https://rightdecisions.scot.nhs.uk/mypsych-app/working-in-greater-glasgow-clyde/medicines-companion/clozapine/re-challenge-following-neutropenic-episode-red-result
 
-5 lines checked. Do not stop or change any medicine on your own: talk to the prescriber or pharmacist."""
+5 lines checked. Do not stop or change any medicine on your own: talk to the prescriber or pharmacist, and follow
+the medicine's own leaflet.""".replace("and follow\nthe", "and follow the")
+
+
+def test_text_groups_findings_by_risk_strongest_first():
+    from medcheck.models import Drug, Finding, LineResult, Risk
+
+    def line(n, tier):
+        drug = Drug(f"drug{n}", "c", "case-reports", risk=tier)
+        return LineResult(n, f"drug{n}", (Finding(drug, f"drug{n}", f"drug{n}", 100.0, "exact"),))
+
+    text = render_text(Report(results=(line(1, Risk.RARE), line(2, Risk.HIGH_DOSE), line(3, Risk.HIGH),
+                                       line(4, Risk.EXPECTED))))
+    order = [text.index(f"line {n}: drug{n}") for n in (3, 4, 2, 1)]
+    assert order == sorted(order)
+    assert text.index("High risk") < text.index("Expected:") < text.index("At high doses") < text.index("Rarely")
+
+
+def test_warning_signs_only_for_a_high_risk_drug():
+    from medcheck.models import Drug, Finding, LineResult, Risk
+
+    def report(tier):
+        drug = Drug("x", "c", "case-reports", risk=tier)
+        return Report(results=(LineResult(1, "x", (Finding(drug, "x", "x", 100.0, "exact"),)),))
+
+    def words(tier):
+        return " ".join((render_text(report(tier)) + render_json(report(tier)) + render_csv(report(tier))
+                         + render_markdown(report(tier))).split())
+
+    assert words(Risk.HIGH).count("a sore throat") == 4  # every format
+    for tier in (Risk.EXPECTED, Risk.HIGH_DOSE, Risk.RARE):
+        assert "sore throat" not in words(tier), tier
+    assert "Rarely reported" in json.loads(render_json(report(Risk.RARE)))["results"][0]["matches"][0]["advice"]
+
+
+def test_a_leaflet_with_an_instruction_is_pointed_to_not_contradicted():
+    from medcheck.models import Drug, Finding, LineResult, Risk
+
+    drug = Drug("carbimazole", "antithyroid", "frequent", risk=Risk.HIGH, leaflet="https://www.nhs.uk/x")
+    report = Report(results=(LineResult(1, "carbimazole", (Finding(drug, "carbimazole", "carbimazole", 100.0, "exact"),)),))
+    text = " ".join(render_text(report).split())
+    assert "Its patient leaflet says what to do" in text and "(leaflet: https://www.nhs.uk/x)" in text
+    assert "need a doctor the same day" not in text
+    match = json.loads(render_json(report))["results"][0]["matches"][0]
+    assert match["advice_sources"] == ["https://www.nhs.uk/x"]
 
 
 def test_text_colour_is_only_codes(sample_report):
@@ -78,7 +137,9 @@ def test_json_contract(sample_report):
     assert doc["results"][0]["matches"] == [{
         "drug": "clozapine", "drug_class": "antipsychotic", "evidence": "labeled",
         "matched_text": "cloZAPine", "matched_name": "clozapine", "score": 100.0,
-        "confidence": "exact", "context": "current", "advice": CURRENT,
+        "confidence": "exact", "context": "current", "advice": HIGH,
+        "risk": "high", "label": "boxed-warning", "label_source": "setid:00000000-0000-0000-0000-000000000001",
+        "note": "ANC monitoring.", "advice_sources": list(ADVICE_SOURCES["warning_signs"]),
     }]
     assert doc["results"][4]["matches"][0]["advice"].startswith("Possible match only: check the spelling.")
 
@@ -92,14 +153,17 @@ def test_csv(sample_report):
         ("4", "methimazole", "exact", "history"),
         ("6", "methimazole", "possible", "current"),
     ]
-    assert rows[0]["advice"] == CURRENT
+    assert rows[0]["advice"] == HIGH
+    assert (rows[0]["risk"], rows[0]["label"], rows[0]["note"]) == ("high", "boxed-warning", "ANC monitoring.")
+    assert rows[2]["risk"] == "expected" and rows[1]["risk"] == ""
 
 
 def test_markdown(sample_report):
     lines = render_markdown(sample_report).splitlines()
-    assert lines[0] == "| line | input | drug | class | evidence | confidence | context |"
-    assert lines[2] == "| 1 | cloZAPine 100 mg | clozapine | antipsychotic | labeled | exact | current |"
-    assert lines[3] == "| 2 | metformin 500 mg | | | | not matched | |"
+    assert lines[0] == "| line | input | drug | class | risk | label | confidence | context | note | advice |"
+    assert lines[2] == ("| 1 | cloZAPine 100 mg | clozapine | antipsychotic | high | boxed warning | exact | current | "
+                        f"ANC monitoring. | {HIGH} |")
+    assert lines[3] == "| 2 | metformin 500 mg | | | | | not matched | | | |"
     assert lines[-1].startswith("_5 lines checked.")
 
 
@@ -123,10 +187,10 @@ def nothing_flagged():
 
 ANC_800 = """\
 Neutrophil count (ANC): 800/µL (entered as 0.8 ×10^9/L)
-  Below 1,000/µL: always considered to be neutropenia; even the normal bacteria from the mouth and digestive tract can cause serious infections (seed 004).
-  One low count does not necessarily mean neutropenia: counts vary from day to day, and a low result needs to be repeated to confirm it (seed 003).
-  Other thresholds: seed 002 defines neutropenia in adults as 1,700/µL or fewer; for children the count that means neutropenia varies with age (seeds 002, 004). medcheck uses seed 004's adult thresholds.
-  For someone with neutropenia, seed 003 says to call the doctor right away on signs of an infection, which may include:
+  500 to 999/µL: moderate neutropenia (Medscape); below 1,000/µL is always considered to be neutropenia, and even the normal bacteria from the mouth and digestive tract can cause serious infections (Mayo Clinic 2016).
+  One low count does not necessarily mean neutropenia: counts vary from day to day, and a low result needs to be repeated to confirm it (Mayo Clinic 2022).
+  These are adult thresholds: for children the count that means neutropenia varies with age (Mayo Clinic 2016).
+  For someone with neutropenia, Mayo Clinic's page says to call the doctor right away on signs of an infection, which may include:
     - fever above 100.4 °F (38 °C)
     - chills and sweats
     - a new or worsening cough
@@ -141,19 +205,17 @@ Neutrophil count (ANC): 800/µL (entered as 0.8 ×10^9/L)
     - new vaginal discharge
     - new pain
   Sources:
-    seed 002 (a patient page on neutropenia; the file names no publisher; 002_8ebd99148b718c38.txt)
-    seed 003 ("Neutropenia (low neutrophil count)", Mayo Foundation for Medical Education and Research; 003_c34622827c8f57e9.txt)
-    seed 004 ("Neutropenia (low neutrophil count)", Mayo Clinic, Jan. 20, 2016: http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; 004_21d516908f5e603b.txt)"""
+    Mayo Clinic 2016 ("Neutropenia (low neutrophil count)", Mayo Clinic Staff, Mayo Foundation for Medical Education and Research, Jan. 20, 2016; https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854)
+    Mayo Clinic 2022 ("Neutropenia (low neutrophil count)", Mayo Foundation for Medical Education and Research, last updated Nov. 24, 2022; https://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854)
+    Medscape ("How is neutropenia classified?", Medscape (WebMD), C. DeFaria, ed. E. C. Besa, May 20, 2021; https://www.medscape.com/answers/204821-157936/how-is-neutropenia-classified)"""
 
 
-def test_text_with_anc_puts_the_section_before_the_closing_line(sample_report):
+def test_text_with_anc_puts_the_section_before_the_sources_and_closing_line(sample_report):
     plain = render_text(sample_report)
-    signs = "\n".join(warning_signs_paragraph())
-    assert "\n\n" + signs + "\n\n" in plain  # without an ANC, the warning signs stand alone
-    body, _, closing = plain.replace("\n\n" + signs, "").rpartition("\n\n")
+    body, sources = plain.split("\n\nWhere the advice comes from:")
     text = render_text(with_anc(sample_report, "0.8", "10^9/L"))
-    assert text == body + "\n\n" + ANC_800 + "\n\n" + closing
-    assert closing == "5 lines checked. " + CLOSING  # said once, last
+    assert text == body + "\n\n" + ANC_800 + "\n\nWhere the advice comes from:" + sources
+    assert text.endswith("\n\n5 lines checked. " + CLOSING)  # said once, last
 
 
 @pytest.mark.parametrize(
@@ -166,8 +228,8 @@ def test_text_warning_signs_when_low_or_flagged(sample_report, value, flagged, w
     text = render_text(report)
     assert ("call the doctor right away" in text) is warns
     assert ("fever above 100.4 °F (38 °C)" in text) is warns
-    assert ("seed 003" in text) is warns
-    assert text.endswith("Do not stop or change any medicine on your own: talk to the prescriber or pharmacist.")
+    assert ("Mayo Clinic 2022" in text) is warns
+    assert text.endswith(CLOSING)
 
 
 def test_text_without_anc_has_no_anc_section(sample_report):
@@ -179,8 +241,8 @@ def test_text_with_anc_and_no_lines():
     text = render_text(with_anc(Report(results=()), "1200"))
     lines = text.splitlines()
     assert lines[:3] == ["No medication lines to check.", "", "Neutrophil count (ANC): 1,200/µL"]
-    assert "  Some people have a lower-than-average count without a higher risk of infection (seed 004; " \
-           "\"benign neutropenia\" in seed 003; \"Duffy-null associated neutrophil count\" in PMID:35994632)." in lines
+    assert "  Some people have a lower-than-average count without a higher risk of infection (Mayo Clinic 2016; " \
+           "\"benign neutropenia\", Mayo Clinic 2022; \"Duffy-null associated neutrophil count\" in PMID:35994632)." in lines
     assert lines[-2:] == ["", CLOSING]
 
 
@@ -198,18 +260,18 @@ def test_json_anc_object(sample_report):
         "value": 800,
         "unit": "/uL",
         "entered": "0.8 ×10^9/L",
-        "category": "neutropenia_below_1000",
+        "category": "moderate",
         "threshold": 1000,
-        "source": "seed 004 (\"Neutropenia (low neutrophil count)\", Mayo Clinic, Jan. 20, 2016: "
-                  "http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; "
-                  "004_21d516908f5e603b.txt)",
-        "interpretation": "Below 1,000/µL: always considered to be neutropenia; even the normal bacteria from the "
-                          "mouth and digestive tract can cause serious infections (seed 004).",
+        "source": "Medscape (\"How is neutropenia classified?\", Medscape (WebMD), C. DeFaria, ed. E. C. Besa, "
+                  "May 20, 2021; https://www.medscape.com/answers/204821-157936/how-is-neutropenia-classified)",
+        "interpretation": "500 to 999/µL: moderate neutropenia (Medscape); below 1,000/µL is always considered to be "
+                          "neutropenia, and even the normal bacteria from the mouth and digestive tract can cause "
+                          "serious infections (Mayo Clinic 2016).",
         "notes": [
             "One low count does not necessarily mean neutropenia: counts vary from day to day, and a low result "
-            "needs to be repeated to confirm it (seed 003).",
-            "Other thresholds: seed 002 defines neutropenia in adults as 1,700/µL or fewer; for children the count "
-            "that means neutropenia varies with age (seeds 002, 004). medcheck uses seed 004's adult thresholds.",
+            "needs to be repeated to confirm it (Mayo Clinic 2022).",
+            "These are adult thresholds: for children the count that means neutropenia varies with age (Mayo Clinic "
+            "2016).",
         ],
     }
 
@@ -223,7 +285,7 @@ def test_json_anc_value_keeps_a_fraction():
 
     from medcheck.anc import anc_from_differential
     doc = json.loads(render_json(replace(nothing_flagged(), anc=anc_from_differential("3550", "31.5"))))
-    assert doc["anc"]["value"] == 1118.25 and doc["anc"]["category"] == "neutropenia"
+    assert doc["anc"]["value"] == 1118.25 and doc["anc"]["category"] == "mild"
     assert doc["anc"]["computed_from"]["wbc"] == 3550 and "entered" not in doc["anc"]
 
 
@@ -233,8 +295,9 @@ def test_csv_with_anc_appends_columns_and_keeps_the_rest(sample_report):
     rows = list(csv.reader(io.StringIO(render_csv(with_anc(sample_report, "1499")))))
     assert rows[0] == CSV_FIELDS + ANC_CSV_FIELDS
     assert [r[:len(CSV_FIELDS)] for r in rows] == plain
-    source = "seed 004 (\"Neutropenia (low neutrophil count)\", Mayo Clinic, Jan. 20, 2016: http://www.mayoclinic.org/symptoms/neutropenia/basics/definition/sym-20050854; 004_21d516908f5e603b.txt)"
-    assert all(r[len(CSV_FIELDS):] == ["1499", "/uL", "neutropenia", "1500", source] for r in rows[1:])
+    source = ("Medscape (\"How is neutropenia classified?\", Medscape (WebMD), C. DeFaria, ed. E. C. Besa, May 20, "
+              "2021; https://www.medscape.com/answers/204821-157936/how-is-neutropenia-classified)")
+    assert all(r[len(CSV_FIELDS):] == ["1499", "/uL", "mild", "1500", source] for r in rows[1:])
     assert len(rows) == len(plain)
 
 
@@ -248,9 +311,10 @@ def test_markdown_with_anc(sample_report):
         "### Neutrophil count (ANC): 2,000/µL",
         "",
         "Not neutropenia by the adult threshold: counts below 1,500/µL are considered to be neutropenia in adults "
-        "(seed 004).",
+        "(Mayo Clinic 2016).",
     ]
-    assert any(line.startswith("- For someone with neutropenia, seed 003 says") for line in section)  # a drug is flagged
+    # a high-risk drug is flagged, so the infection warning signs are listed though the count is normal
+    assert any(line.startswith("- For someone with neutropenia, Mayo Clinic's page says") for line in section)
     assert lines[-1] == plain[-1]
 
 
@@ -274,7 +338,7 @@ def test_anc_formatters():
     assert text.endswith("\n\n" + CLOSING)
     doc = json.loads(ANC_FORMATTERS["json"](reading))
     assert doc["medcheck_version"] == __version__
-    assert doc["anc"]["value"] == 1085 and doc["anc"]["category"] == "neutropenia" and doc["anc"]["threshold"] == 1500
+    assert doc["anc"]["value"] == 1085 and doc["anc"]["category"] == "mild" and doc["anc"]["threshold"] == 1500
     assert doc["anc"]["computed_from"] == {
         "wbc": 3500, "wbc_entered": "3.5 ×10^9/L", "neutrophils_percent": 30, "bands_percent": 1,
         "formula": "WBC × (segmented neutrophils % + band neutrophils %) / 100",

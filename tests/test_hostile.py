@@ -63,7 +63,7 @@ def test_header_only_file_gives_header_only_output(tmp_path):
     assert result.exit_code == 0, result.output
     assert list(csv.reader(open(tmp_path / "out.csv", encoding="utf-8"))) == [
         ["id", "medication", "medcheck_flag", "medcheck_drugs", "medcheck_classes", "medcheck_confidence",
-         "medcheck_score"]]
+         "medcheck_score", "medcheck_risk", "medcheck_context"]]
 
 
 def test_nul_bytes_are_kept(tmp_path):
@@ -131,7 +131,7 @@ def test_malformed_drug_list_for_batch(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("id,medication\n1,clozapine\n", encoding="utf-8")
     bad = tmp_path / "drugs.csv"
-    bad.write_text(HEADER + "clozapine,,,,antipsychotic,sometimes,,seed:x\n", encoding="utf-8")
+    bad.write_text(HEADER + "clozapine,,,,antipsychotic,sometimes,,seed:x,rare\n", encoding="utf-8")
     assert_one_line_error(batch(str(src), "-o", str(tmp_path / "out.csv"), "--drug-list", str(bad)), str(bad), "line 2")
     only(tmp_path, "in.csv", "drugs.csv")
 

@@ -131,8 +131,8 @@ def test_finding_fields():
     assert (finding.matched_text, finding.matched_name, finding.score, finding.confidence) == (
         "cloZAPine", "clozapine", 100.0, "exact",
     )
-    assert "prescriber" in finding.advice and "stop" in finding.advice.lower()
-    assert "do not stop" in finding.advice.lower()
+    assert "prescriber" in finding.advice and "same day" in finding.advice  # clozapine: high risk
+    assert "stop taking" not in finding.advice.lower() and "stop it" not in finding.advice.lower()
 
 
 def test_short_words_are_never_fuzzy():
@@ -167,9 +167,11 @@ def test_context(line, context):
     assert findings and findings[0].context == context
 
 
-def test_plain_penicillin_is_only_possible():
-    finding = check_text("Allergies: penicillin (rash)").results[0].findings[0]
-    assert (finding.drug.name, finding.confidence, finding.context) == ("penicillin g", "possible", "allergy")
+def test_plain_penicillin_suggests_no_one_penicillin():
+    """'penicillin' begins penicillin G (catalog) and penicillin V (not): it names neither for sure."""
+    assert check_text("Allergies: penicillin (rash)").results[0].findings == ()
+    finding = check_text("Allergies: penicillin G (rash)").results[0].findings[0]
+    assert (finding.drug.name, finding.confidence, finding.context) == ("penicillin g", "exact", "allergy")
 
 
 def test_a_denial_reaches_only_the_drug_it_is_about():
@@ -354,5 +356,16 @@ def test_a_subtype_written_apart(line, drugs):
 def test_words_that_begin_two_catalog_names_suggest_neither():
     """'interferon' begins interferon alfa-2b and interferon beta-1a: no possible match, and no misspelling."""
     assert check_text("Interferon 3 MIU SC").results[0].findings == ()
-    findings = check_text("penicillin 500 mg").results[0].findings  # begins penicillin G alone
-    assert [(f.drug.name, f.confidence) for f in findings] == [("penicillin g", "possible")]
+    findings = check_text("valproic 500 mg").results[0].findings  # begins valproic acid alone
+    assert [(f.drug.name, f.confidence) for f in findings] == [("valproic acid", "possible")]
+
+
+@pytest.mark.parametrize("line", ["Calcium Gluconate 10% IV", "CALCIUM", "calcium carbonate 500 mg", "penicillin 500 mg"])
+def test_words_that_begin_another_substance_suggest_nothing(line):
+    """'calcium' begins calcium dobesilate but also calcium gluconate; 'penicillin' also penicillin V."""
+    assert check_text(line).results[0].findings == ()
+
+
+def test_a_combination_component_alone_stays_possible():
+    findings = check_text("sulfamethoxazole 800 mg").results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]

@@ -18,9 +18,9 @@ def check(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
 
 
 def __getattr__(name: str) -> object:
-    """check_frame lives in medcheck.batch, imported on first use (pandas and pyarrow are slow to import)."""
+    """check_frame lives in medcheck.annotate, imported on first use (pandas and pyarrow are slow to import)."""
     if name == "check_frame":
-        from .batch import check_frame
+        from .annotate import check_frame
 
         return check_frame
     raise AttributeError(f"module 'medcheck' has no attribute {name!r}")

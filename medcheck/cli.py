@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import IO, Any, TextIO, TypeVar
 
 import click
 
@@ -15,7 +16,7 @@ from . import __version__
 from .anc import UNIT_HELP, anc_from_differential, read_anc
 from .catalog import load_catalog
 from .errors import InputError, MedcheckError
-from .formatters import ANC_FORMATTERS, DRUG_FORMATTERS, FORMATTERS, render_text, summary_line
+from .formatters import FORMATTERS, render_text, summary_line
 from .models import RISKS, Report, Risk, risks_from
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,7 +67,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--format", "fmt", type=click.Choice(sorted(DRUG_FORMATTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS["drugs"])), default="text", show_default=True)
 @drug_list_option
 @reports_errors
 def drugs(query: str, fmt: str, drug_list: Path | None) -> None:
@@ -77,7 +78,7 @@ def drugs(query: str, fmt: str, drug_list: Path | None) -> None:
         medcheck drugs clozapine --format json
     """
     catalog = load_catalog(drug_list)
-    click.echo(DRUG_FORMATTERS[fmt](catalog.find(query)))
+    click.echo(FORMATTERS["drugs"][fmt](catalog.find(query)))
 
 
 def _stderr_is_terminal() -> bool:
@@ -114,7 +115,7 @@ def unit_option(what: str) -> Callable[[F], F]:
 
 @cli.command()
 @click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS["report"])), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 also when a line is only a possible match or not matched.")
 @click.option("--anc", "anc_value", default=None, metavar="VALUE",
               help="The person's absolute neutrophil count, cells per microlitre (see --unit): adds its sourced "
@@ -147,7 +148,7 @@ def check(
     if source is sys.stdin and sys.stdin.isatty():
         click.echo("Paste the medication list, one medicine per line; end with Ctrl-D.", err=True)
     report = dataclasses.replace(check_lines(source.read().splitlines(), catalog), anc=reading)
-    output = render_text(report, color=True) if fmt == "text" else FORMATTERS[fmt](report)
+    output = render_text(report, color=True) if fmt == "text" else FORMATTERS["report"][fmt](report)
     click.echo(output)  # click drops the colour codes when stdout is not a terminal
     click.echo(summary_line(report), err=True)
     raise SystemExit(exit_code_for(report, strict, min_risk))
@@ -160,7 +161,7 @@ def check(
 @click.option("--bands", default="0", show_default=True, metavar="PCT",
               help="Band neutrophils, percent of the white count, when the differential reports them.")
 @unit_option("--wbc")
-@click.option("--format", "fmt", type=click.Choice(sorted(ANC_FORMATTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS["anc"])), default="text", show_default=True)
 @reports_errors
 def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: str) -> None:
     """Compute the absolute neutrophil count (ANC) from a white count and differential, and say what the
@@ -179,7 +180,7 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
         medcheck anc --wbc 3500 --neutrophils 30 --bands 1
     """
     reading = anc_from_differential(wbc, neutrophils, bands, unit)
-    click.echo(ANC_FORMATTERS[fmt](reading))
+    click.echo(FORMATTERS["anc"][fmt](reading))
     raise SystemExit(1 if reading.low else 0)
 
 
@@ -226,12 +227,11 @@ def batch(
 
         medcheck batch 'exports/*.csv' --engine dask -o flagged/
     """
-    import json
 
-    from .batch import Progress, render_summary_markdown, render_summary_text, run_batch
+    from .batch import run_batch
 
     if engine == "dask":
-        from .dask import require_dask, run_batch as run_dask
+        from .dask_engine import require_dask, run_batch as run_dask
 
         require_dask()
         if output is None:
@@ -260,14 +260,36 @@ def batch(
         progress.done()
     for note in summary.notes:
         click.echo(f"medcheck: {note}", err=True)
-    if show_summary and (counts := render_summary_text(summary)):
+    if show_summary and (counts := FORMATTERS["summary"]["text"](summary)):
         click.echo(counts, err=True)  # the headline closes stderr below, once
     if summary_file is not None:
-        text = (render_summary_markdown(summary) if summary_file.suffix.lower() == ".md"
-                else json.dumps(summary.as_dict(), indent=2) + "\n")
+        text = FORMATTERS["summary"]["markdown" if summary_file.suffix.lower() == ".md" else "json"](summary)
         try:
             summary_file.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageFailure(f"{summary_file}: cannot write the summary ({exc.strerror or exc})") from None
     click.echo(f"medcheck: {summary.headline()}", err=True)
     raise SystemExit(1 if summary.flagged_rows else 0)
+
+
+class Progress:
+    """Rows done and rows per second, redrawn on one stderr line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.rows = 0
+        self.start = time.perf_counter()
+        self.width = 0
+
+    def __call__(self, rows: int) -> None:
+        if rows < 0:  # the run started again (a file that was not UTF-8 after all): time it afresh
+            self.start = time.perf_counter()
+        self.rows += rows
+        rate = self.rows / max(time.perf_counter() - self.start, 1e-9)
+        text = f"{self.rows:,} row{'' if self.rows == 1 else 's'}, {rate:,.0f} rows/s"
+        self.stream.write("\r" + text.ljust(self.width))  # spaces cover the end of a longer line before
+        self.width = len(text)
+        self.stream.flush()
+
+    def done(self) -> None:
+        self.stream.write("\n")

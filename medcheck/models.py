@@ -142,6 +142,9 @@ ADVICE = {
     ),
     Confidence.POSSIBLE: "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
 }
+CLOSING = ("Do not stop or change any medicine on your own: talk to the prescriber or pharmacist, and follow "
+           "the medicine's own leaflet.")
+"""The reminder every report ends with."""
 # The sourced sentences the advice for a high-risk drug rests on (the sources are in ADVICE_SOURCES).
 WARNING_SIGNS_ADVICE = (
     "Fever, chills, a sore throat or painful sores in the mouth while taking it need a doctor the same day, "

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from medcheck.batch import OUTPUT_COLUMNS, check_frame, run_batch
+from medcheck.annotate import OUTPUT_COLUMNS, check_frame
+from medcheck.batch import run_batch
 from medcheck.cli import cli
 from medcheck.errors import InputError
 
@@ -53,23 +54,25 @@ def test_synthea_export_round_trips_and_flags(tmp_path):
 
 def test_summary_and_rows_survive_the_cache_starting_afresh(tmp_path, monkeypatch):
     """On endless free text the result cache restarts (flat memory): outputs and counts must not change."""
+    import medcheck.annotate
     import medcheck.batch
+    import medcheck.exports
 
     src = tmp_path / "in.csv"
     lines = free_text_lines(30_000, seed=5)
     src.write_text("id,medication\n" + "".join(f"{i % 997},{line}\n" for i, line in enumerate(lines)), encoding="utf-8")
-    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 16)  # many batches
+    monkeypatch.setattr(medcheck.exports, "BLOCK", 1 << 16)  # many batches
     normal = run_batch(src, tmp_path / "a.csv", id_column="id")
-    monkeypatch.setattr(medcheck.batch.ResultCache, "LIMIT", 50)
+    monkeypatch.setattr(medcheck.annotate.ResultCache, "LIMIT", 50)
     restarts = []
-    trim = medcheck.batch.ResultCache.trim
+    trim = medcheck.annotate.ResultCache.trim
 
     def counting_trim(self, force=False):
         before = self.rows if not force else None
         trim(self, force)
         restarts.append(self.rows is not before)
 
-    monkeypatch.setattr(medcheck.batch.ResultCache, "trim", counting_trim)
+    monkeypatch.setattr(medcheck.annotate.ResultCache, "trim", counting_trim)
     restarted = run_batch(src, tmp_path / "b.csv", id_column="id")
     assert sum(restarts) > 5
     assert restarted.as_dict() == normal.as_dict() and normal.flagged_rows > 1000
@@ -137,10 +140,12 @@ def late_cp1252_export(path: Path, rows: int) -> bytes:
 
 def test_a_file_that_stops_being_utf8_after_the_first_block_is_read_again_as_cp1252(tmp_path, monkeypatch):
     """Into a file, only the first block is checked up front; the run starts again when pyarrow finds the byte."""
+    import medcheck.annotate
     import medcheck.batch
-    from medcheck.batch import Progress
+    import medcheck.exports
+    from medcheck.cli import Progress
 
-    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 12)  # the cp1252 byte is many blocks in
+    monkeypatch.setattr(medcheck.exports, "BLOCK", 1 << 12)  # the cp1252 byte is many blocks in
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     data = late_cp1252_export(src, 2000)
     assert b"\xe9" not in data[: 1 << 13] and data.count(b"\xe9") == 1
@@ -155,9 +160,11 @@ def test_a_file_that_stops_being_utf8_after_the_first_block_is_read_again_as_cp1
 
 def test_stdout_output_checks_the_whole_file_first(tmp_path, monkeypatch):
     """On stdout nothing written can be taken back, so the encoding is settled before the first row."""
+    import medcheck.annotate
     import medcheck.batch
+    import medcheck.exports
 
-    monkeypatch.setattr(medcheck.batch, "BLOCK", 1 << 12)
+    monkeypatch.setattr(medcheck.exports, "BLOCK", 1 << 12)
     src = tmp_path / "in.csv"
     late_cp1252_export(src, 2000)
     result = invoke(str(src))
@@ -286,7 +293,7 @@ def test_missing_column_lists_columns(tmp_path):
 
 
 def test_no_partial_output_on_failure_after_batches_were_written(tmp_path):
-    from medcheck.batch import BLOCK
+    from medcheck.exports import BLOCK
 
     src = tmp_path / "in.csv"
     good = "".join(f"{i},clozapine {i % 50} mg\n" for i in range(BLOCK // 10))  # more than one read block
@@ -302,7 +309,9 @@ def test_output_mode_follows_the_umask_and_the_stdin_copy_is_private(tmp_path, m
     import os
     import stat
 
+    import medcheck.annotate
     import medcheck.batch
+    import medcheck.exports
 
     src = tmp_path / "in.csv"
     src.write_text("medication\nclozapine\n", encoding="utf-8")
@@ -429,7 +438,7 @@ def test_bulk_keys_normalise_like_their_lines():
     """Cutting lines to keys in bulk never changes the words a line normalises to (so nor its matches)."""
     import pyarrow as pa
 
-    from medcheck.batch import ChunkRoles, bulk_keys
+    from medcheck.keys import ChunkRoles, bulk_keys
     from medcheck.normalize import normalize
 
     lines = corpus_lines()
@@ -442,7 +451,7 @@ def test_bulk_keys_normalise_like_their_lines():
 def test_bulk_keys_collapse_doses_routes_and_frequencies():
     import pyarrow as pa
 
-    from medcheck.batch import ChunkRoles, bulk_keys
+    from medcheck.keys import ChunkRoles, bulk_keys
 
     lines = ["Valganciclovir 450 MG oral q12h x21 days", "valganciclovir 900 mg PO bid", "VALGANCICLOVIR 450mg",
              "valganciclovir 450 mg by mouth twice daily for 21 days"]
@@ -456,7 +465,7 @@ def test_bulk_keys_collapse_doses_routes_and_frequencies():
 def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
     import pyarrow as pa
 
-    from medcheck.batch import ResultCache, annotate
+    from medcheck.annotate import ResultCache, annotate
     from medcheck.matcher import matcher_for
     from medcheck import load_catalog
 
@@ -500,7 +509,7 @@ def test_ragged_rows_are_an_error_naming_the_line(tmp_path, body, line, found):
 
 
 def test_progress_counts_rows_and_rate(tmp_path):
-    from medcheck.batch import Progress
+    from medcheck.cli import Progress
 
     stream = io.StringIO()
     progress = Progress(stream)
@@ -522,7 +531,7 @@ def test_progress_only_on_a_terminal(tmp_path, monkeypatch):
 
 
 def test_progress_line_taken_back_is_redrawn_over_the_longer_one():
-    from medcheck.batch import Progress
+    from medcheck.cli import Progress
 
     stream = io.StringIO()
     progress = Progress(stream)

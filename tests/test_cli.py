@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from medcheck.cli import cli
-from medcheck.formatters import DRUG_FORMATTERS
+from medcheck.formatters import FORMATTERS
 
 from .conftest import HEADER
 
@@ -64,7 +64,7 @@ def test_drugs_lists_the_whole_catalog():
     assert len(records) >= 120
 
 
-@pytest.mark.parametrize("fmt", sorted(DRUG_FORMATTERS))
+@pytest.mark.parametrize("fmt", sorted(FORMATTERS["drugs"]))
 def test_every_drug_format(fmt):
     result = run("drugs", "vancomycin", "--format", fmt)
     assert result.exit_code == 0

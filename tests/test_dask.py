@@ -1,4 +1,4 @@
-"""medcheck.dask and `batch --engine dask` on a real two-process LocalCluster, compared with the default engine."""
+"""medcheck.dask_engine and `batch --engine dask` on a real two-process LocalCluster, compared with the default engine."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from medcheck.batch import OUTPUT_COLUMNS, check_frame, run_batch
+from medcheck.annotate import OUTPUT_COLUMNS, check_frame
+from medcheck.batch import run_batch
 from medcheck.catalog import load_catalog
 from medcheck.cli import cli
 
@@ -181,7 +182,7 @@ def test_check_ddf_on_two_worker_processes_with_a_user_catalog(client, tmp_path)
     """check_ddf equals check_frame on the whole frame; a user catalog reaches the worker processes."""
     import dask.dataframe as dd
 
-    from medcheck.dask import check_ddf
+    from medcheck.dask_engine import check_ddf
 
     catalog = load_catalog(tiny_catalog_with(tmp_path, "zorblaxin,,Zorbla,,made-up class,case-reports,,PMID:1,rare\n"))
     frame = pd.DataFrame({
@@ -235,7 +236,7 @@ def test_local_cluster_listens_on_loopback_only():
     """The cluster medcheck starts for itself accepts no connection from another machine."""
     import psutil
 
-    from medcheck.dask import _client
+    from medcheck.dask_engine import _client
 
     with _client(None, 1):
         me = psutil.Process()
@@ -353,22 +354,33 @@ def test_no_files_match(tmp_path):
 
 
 def test_importing_medcheck_does_not_import_dask():
-    code = ("import sys, medcheck, medcheck.cli, medcheck.dask; "
+    code = ("import sys, medcheck, medcheck.cli, medcheck.dask_engine; "
             "print('dask' in sys.modules, 'distributed' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_summarize_counts_like_the_default_engine(tmp_path):
-    from medcheck.dask import merge, summarize
+def test_parts_counted_apart_and_merged_count_like_the_default_engine(tmp_path):
+    import pyarrow as pa
+
+    from medcheck.annotate import annotate_frame
+    from medcheck.summary import Summary, Tally, merge
 
     rows = [["p1", "clozapine"], ["p1", "Clozaril"], ["p2", "PTU"], ["", "clozapine"], ["p3", "penicillin"]]
     src = tmp_path / "in.csv"
     src.write_text("pid,drug\n" + "".join(f"{a},{b}\n" for a, b in rows), encoding="utf-8")
     reference = default_engine(src, tmp_path / "out.csv", id_column="pid").as_dict()
-    checked = check_frame(pd.DataFrame(rows, columns=["pid", "drug"]), "drug")
-    assert summarize(checked, "pid").as_dict() == reference
-    assert merge([summarize(checked.iloc[:2], "pid"), summarize(checked.iloc[2:], "pid")]).as_dict() == reference
+
+    def counted(frame):
+        summary = Summary()
+        tally = Tally(summary)
+        tally.add(len(frame), annotate_frame(frame, "drug")[1], pa.array(frame["pid"].tolist()))
+        tally.flush()
+        return summary
+
+    frame = pd.DataFrame(rows, columns=["pid", "drug"])
+    assert counted(frame).as_dict() == reference
+    assert merge([counted(frame.iloc[:2]), counted(frame.iloc[2:])]).as_dict() == reference
     assert reference["flagged_rows"] == 4 and reference["patients_by_drug"] == {"clozapine": 1, "propylthiouracil": 1}
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from medcheck import __version__
 from medcheck.formatters import (
-    CLOSING, FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line,
+    CLOSING, REPORT_FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line,
 )
 from medcheck.models import ADVICE_SOURCES, Report
 
@@ -20,8 +20,8 @@ HIGH = ("A strong, known cause of agranulocytosis (a sudden loss of neutrophils)
 
 
 def test_every_format_renders_a_document_even_when_empty(sample_report):
-    assert sorted(FORMATTERS) == ["csv", "json", "markdown", "text"]
-    for fmt, render in FORMATTERS.items():
+    assert sorted(REPORT_FORMATTERS) == ["csv", "json", "markdown", "text"]
+    for fmt, render in REPORT_FORMATTERS.items():
         assert render(sample_report), fmt
         assert render(Report(results=())), fmt
     assert json.loads(render_json(Report(results=())))["results"] == []
@@ -325,7 +325,8 @@ def test_markdown_with_anc_normal_and_nothing_flagged():
 
 def test_anc_formatters():
     from medcheck.anc import anc_from_differential
-    from medcheck.formatters import ANC_FORMATTERS
+    from medcheck.formatters import FORMATTERS
+    ANC_FORMATTERS = FORMATTERS["anc"]
     reading = anc_from_differential("3.5", "30", "1", unit="10^9/L")
     assert sorted(ANC_FORMATTERS) == ["json", "text"]
     text = ANC_FORMATTERS["text"](reading)

@@ -150,7 +150,7 @@ def test_medcheck_columns_are_spreadsheet_safe_and_the_users_columns_untouched(t
 
 def test_interrupted_run_leaves_nothing(tmp_path):
     """Ctrl-C (KeyboardInterrupt in the main thread) after batches were written: no output, no temporary file."""
-    from medcheck.batch import BLOCK
+    from medcheck.exports import BLOCK
 
     src = tmp_path / "in.csv"
     src.write_text("id,medication\n" + "".join(f"{i},clozapine {i} mg\n" for i in range(BLOCK // 8)), encoding="utf-8")

@@ -1,23 +1,20 @@
-"""Check exports beyond one machine: the batch per-partition function, check_frame, run on Dask."""
+"""The Dask engine: check exports beyond one machine with the same per-partition function as `medcheck batch`."""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import glob
-import io
 import os
 import re
-import secrets
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import OUTPUT_COLUMNS, SEPARATOR, Counted, Summary, check_frame, choose_column, format_of, read_batches, source_for
+from .annotate import OUTPUT_COLUMNS, annotate_frame, check_frame
 from .catalog import Catalog
 from .errors import InputError, MedcheckError
-from .models import Risk, risks_from
+from .exports import choose_column, csv_header, format_of, read_batches, source_for
+from .files import AtomicFolder
+from .summary import Summary, Tally, merge
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -55,11 +52,8 @@ def check_ddf(
     min_risk and context as for check_frame.
     """
     require_dask()
-    import dask
-
     name = ddf.columns[choose_column([str(c) for c in ddf.columns], column, "the frame")]
-    shipped = None if catalog is None else dask.delayed(catalog, name=f"medcheck-catalog-{catalog.version}")
-    return ddf.map_partitions(check_frame, name, shipped, min_risk=min_risk, context=context,
+    return ddf.map_partitions(check_frame, name, _shipped(catalog), min_risk=min_risk, context=context,
                               meta=_checked_meta(ddf._meta, name, catalog))
 
 
@@ -111,14 +105,15 @@ def _known(path: Path) -> bool:
 
 
 def export_schema(path: Path) -> pa.Schema:
-    """The columns of an export file without reading it through: the Parquet footer, or the CSV header line.
+    """The columns of an export file without reading it through: the Parquet footer, or the CSV header line
+    (read as medcheck batch reads it: the same encoding and delimiter guess).
 
-    Every CSV column is text. Each worker reads its file in full with medcheck.batch and checks
+    Every CSV column is text. Each worker reads its file in full with medcheck.exports and checks
     that its columns are these.
     """
     import pyarrow as pa
 
-    fmt, gz, delimiter = format_of(path)
+    fmt, _, _ = format_of(path)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -126,41 +121,7 @@ def export_schema(path: Path) -> pa.Schema:
             return pq.read_schema(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    return pa.schema([pa.field(name, pa.string()) for name in _csv_header(path, gz, delimiter)])
-
-
-def _csv_header(path: Path, gz: bool, delimiter: str | None) -> list[str]:
-    """The header row from the first 64 KiB, decoded and split as medcheck.batch would."""
-    import gzip
-
-    try:
-        with (gzip.open(path, "rb") if gz else open(path, "rb")) as f:
-            head = f.read(1 << 16)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
-    if head.startswith(codecs.BOM_UTF8):
-        encodings = ["utf-8-sig"]
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ["utf-16"]
-    else:
-        encodings = ["utf-8", "cp1252", "latin-1"]
-    text = ""
-    for encoding in encodings:
-        try:
-            text = codecs.getincrementaldecoder(encoding)().decode(head)  # not final: the block may end mid-character
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}: cannot be decoded as {encodings[0]}")
-    first = text.splitlines()[0] if text else ""
-    if delimiter is None:  # as batch.sniff_delimiter: the most used of four on the first line
-        counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
-        delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-    if not header:
-        raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
-    return header
+    return pa.schema([pa.field(name, pa.string()) for name in csv_header(source_for(path, whole_file=False))])
 
 
 def read_export(paths: Sequence[Path]) -> tuple[dd.DataFrame, pa.Schema]:
@@ -245,48 +206,8 @@ def check_output(output: Path, pattern: str | Path, inputs: Sequence[Path]) -> N
         raise InputError(f"{output}: the folder {parent} does not exist; create it or choose another -o")
 
 
-class _atomic_folder:
-    """Yield a new hidden folder beside the target; on success put it in the target's place, else remove it."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp = target
-
-    def __enter__(self) -> Path:
-        parent = self.target.parent if str(self.target.parent) else Path(".")
-        while True:
-            # os.mkdir, not tempfile.mkdtemp: the folder gets the umask's mode, so workers
-            # running as another user on a shared file system can write into it.
-            self.tmp = parent / f".{self.target.name}.{secrets.token_hex(4)}.part"
-            try:
-                os.mkdir(self.tmp)
-                return self.tmp
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise InputError(f"{self.target}: cannot write in {parent} ({exc.strerror or exc})") from None
-            except BaseException:  # Ctrl-C just after the folder was made: __exit__ will not run
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                raise
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        if not self.target.exists():
-            os.rename(self.tmp, self.target)
-            return
-        old = self.tmp.with_name(f"{self.tmp.name}.old")  # a previous run's part files (check_output made sure)
-        os.rename(self.target, old)
-        os.rename(self.tmp, self.target)
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_part(
-    frame: pd.DataFrame, path: str, fmt: str, delimiter: str, schema: pa.Schema, id_column: str | None,
-    min_risk: str | None = None,
-) -> Summary:
-    """Write one checked partition as medcheck batch writes a file, and return its counts."""
+def _write_part(frame: pd.DataFrame, path: str, fmt: str, delimiter: str, schema: pa.Schema) -> None:
+    """Write one checked partition as medcheck batch writes a file."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -302,54 +223,6 @@ def _write_part(
             pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc})") from None
-    return summarize(frame, id_column, min_risk)
-
-
-def summarize(frame: pd.DataFrame, id_column: str | None = None, min_risk: str | None = None) -> Summary:
-    """The counts of medcheck batch's summary for one checked frame (rows, flagged rows, by drug, class, tier,
-    context and patient), from the medcheck_* columns."""
-    import pandas as pd
-
-    summary = Summary(rows=len(frame), notes=list(frame.attrs.get(NOTES, [])))
-    tiers = frozenset(str(r) for r in (Risk if min_risk is None else risks_from(min_risk)))
-    flagged = frame[frame["medcheck_flag"] == "true"]
-    keys = ["medcheck_drugs", "medcheck_classes", "medcheck_confidence", "medcheck_risk", "medcheck_context"]
-    for values, n in flagged.groupby(keys, sort=False).size().items():
-        summary.count(_counted(*values, tiers=tiers), int(n))
-    if id_column is not None and len(flagged):
-        pairs = flagged[[*keys, id_column]].drop_duplicates()
-        for *values, patient in pairs.itertuples(index=False, name=None):
-            if not (pd.isna(patient) or patient == ""):
-                summary.count_patient(_counted(*values, tiers=tiers), str(patient))
-    return summary
-
-
-def _counted(
-    drugs: str, classes: str, confidences: str, risks: str, contexts: str, *, tiers: frozenset[str],
-) -> tuple[Counted, ...]:
-    """The counted findings of a flagged row from its medcheck_* values: sure, not denied, of a flagged tier."""
-    rows = zip(*(v.split(SEPARATOR) for v in (drugs, classes, confidences, risks, contexts)))
-    return tuple(Counted(d, c, r, x) for d, c, conf, r, x in rows
-                 if conf != "possible" and x != "negated" and r in tiers)
-
-
-def merge(summaries: Sequence[Summary]) -> Summary:
-    """One summary from the summaries of the parts."""
-    total = Summary()
-    for part in summaries:
-        total.rows += part.rows
-        total.flagged_rows += part.flagged_rows
-        total.by_drug.update(part.by_drug)
-        total.by_class.update(part.by_class)
-        total.by_risk.update(part.by_risk)
-        total.by_context.update(part.by_context)
-        total.risk_of.update(part.risk_of)
-        for risk, patients in part.patients_by_risk.items():
-            total.patients_by_risk[risk] |= patients
-        for drug, patients in part.patients.items():
-            total.patients[drug] |= patients
-        total.notes.extend(part.notes)
-    return total
 
 
 # --- running a batch on a cluster ------------------------------------------------------------
@@ -384,36 +257,51 @@ def run_batch(
     ddf, schema = read_export(paths)
     name = str(pattern)
     id_name = schema.names[choose_column(schema.names, id_column, name)] if id_column else None
-    checked = check_ddf(ddf, schema.names[choose_column(schema.names, column, name)], catalog,
-                        min_risk=min_risk, context=context)
+    column_name = schema.names[choose_column(schema.names, column, name)]
+    shipped = _shipped(catalog)
     out_schema = schema.remove_metadata()
     for col in OUTPUT_COLUMNS:
         out_schema = out_schema.append(pa.field(col, pa.string()))
     with _client(scheduler, workers if workers is not None else min(os.cpu_count() or 1, len(paths))) as client:
-        with _atomic_folder(output) as folder:
-            # Writing is one more function on the same partitions, so Dask fuses reading, checking and
-            # writing a file into one task: a partition never travels between workers.
-            written = checked.map_partitions(
-                _write_partition, str(folder), *output_format(output), out_schema, id_name, min_risk,
+        with AtomicFolder(output) as folder:
+            # Checking, writing and counting a partition are one function, so Dask runs reading and
+            # that function for a file as one task: a partition never travels between workers.
+            written = ddf.map_partitions(
+                _check_write_partition, column_name, shipped, str(folder), *output_format(output), out_schema,
+                id_name, min_risk, context,
                 meta=pd.DataFrame({"summary": pd.Series([], dtype=object)}), enforce_metadata=False,
             )
             summaries = _compute(client, written, progress)
     return merge(summaries)
 
 
-def _write_partition(
-    frame: pd.DataFrame, folder: str, fmt: str, delimiter: str, ext: str, schema: pa.Schema, id_column: str | None,
-    min_risk: str | None = None, partition_info: dict[str, Any] | None = None,
+def _check_write_partition(
+    frame: pd.DataFrame, column: str, catalog: Catalog | None, folder: str, fmt: str, delimiter: str, ext: str,
+    schema: pa.Schema, id_column: str | None, min_risk: str | None, context: str | None,
+    partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Write partition N as OUTPUT/part-N; its summary in a one-row frame (Dask passes partition_info)."""
+    """Check partition N, write it as OUTPUT/part-N, and return its summary in a one-row frame (Dask passes
+    partition_info). The counts come from the numbered results, as in medcheck batch (medcheck.summary)."""
     import pandas as pd
+    import pyarrow as pa
 
     if partition_info is None:  # never: without it every part would be written to the same name
         raise MedcheckError("Dask gave no partition number; cannot name the part file")
-    number = partition_info["number"]
-    summary = _write_part(frame, str(Path(folder) / f"part-{number:05d}{ext}"), fmt, delimiter, schema, id_column,
-                          min_risk)
+    checked, annotated = annotate_frame(frame, column, catalog, min_risk=min_risk, context=context)
+    _write_part(checked, str(Path(folder) / f"part-{partition_info['number']:05d}{ext}"), fmt, delimiter, schema)
+    summary = Summary(notes=list(frame.attrs.get(NOTES, [])))
+    tally = Tally(summary)
+    ids = None if id_column is None else pa.array(frame[id_column].astype("object").where(frame[id_column].notna(), None).tolist())
+    tally.add(len(frame), annotated, ids)
+    tally.flush()
     return pd.DataFrame({"summary": [summary]})
+
+
+def _shipped(catalog: Catalog | None) -> Any:
+    """The catalog as a Dask delayed object, sent to each worker once (None: workers load the packaged one)."""
+    import dask
+
+    return None if catalog is None else dask.delayed(catalog, name=f"medcheck-catalog-{catalog.version}")
 
 
 def _compute(client: Any, written: dd.DataFrame, progress: Callable[[int], None] | None = None) -> list[Summary]:

@@ -12,8 +12,12 @@ from .models import AncReading, Differential, Drug, Finding, LineResult, Report
 
 __version__ = "0.1.0"
 
-def check(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
-    """Check a medication list given as an iterable of lines (one medicine per line)."""
+
+def check(lines: Iterable[str | None] | str, catalog: Catalog | None = None) -> Report:
+    """Check a medication list: an iterable of lines (one medicine per line), or one pasted string.
+
+    Missing entries (None, NaN) are blank lines; they keep their numbers but are not checked.
+    """
     return check_lines(lines, catalog)
 
 

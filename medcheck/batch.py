@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .annotate import OUTPUT_COLUMNS, Distinct, ResultCache, annotate_distinct, distinct
 from .catalog import Catalog, load_catalog
 from .errors import InputError
-from .exports import Source, _name, _NotUtf8, _spooled_stdin, choose_column, format_of, read_batches, source_for
-from .files import Atomic, Writer, same_file
+from .exports import Source, _name, _NotUtf8, _spooled_stdin, choose_column, read_batches, source_for
+from .files import Atomic, Writer, output_format, same_file
 from .keys import ChunkRoles
 from .matcher import matcher_for
 from .models import Context, Risk
@@ -46,6 +46,7 @@ def run_batch(
                              stdout=stdout, progress=progress, min_risk=min_risk, context=context)
     if output is not None and same_file(source_path, output):
         raise InputError(f"{output}: is the input file; write the output to another path with -o")
+    out_format = ("csv", False, ",") if output is None else output_format(output)  # refused before reading
     # Into a file, UTF-8 is taken from the first block and checked while reading; the run starts again
     # if the check fails. On stdout nothing can be taken back, so the whole file is checked first.
     source = source_for(source_path, whole_file=output is None)
@@ -61,15 +62,53 @@ def run_batch(
         return ResultCache(matcher_for(loaded), min_risk, context)
 
     try:
-        return _check_export(source, output, column, id_column, catalog, stdout, counted, make_cache)
+        return _check_export(source, output, out_format, column, id_column, catalog, stdout, counted, make_cache)
     except _NotUtf8:
         counted(-done)
-        return _check_export(source_for(source_path), output, column, id_column, catalog, stdout, counted, make_cache)
+        return _check_export(source_for(source_path), output, out_format, column, id_column, catalog, stdout, counted,
+                             make_cache)
+
+
+def refuse_checked_output(columns: Sequence[str], name: str) -> None:
+    """Refuse an input that already has medcheck_* columns: checking it again would add them twice."""
+    ours = [c for c in columns if c.casefold().startswith("medcheck_")]
+    if ours:
+        shown = ", ".join(ours[:3]) + (", ..." if len(ours) > 3 else "")
+        raise InputError(
+            f"{name}: already has medcheck columns ({shown}); it looks like medcheck output: "
+            "check the original export instead"
+        )
+
+
+def _same_named(columns: Sequence[str], wanted: str | None, index: int) -> list[int]:
+    """The columns that match as well as the one choose_column took (at `index`): repeated names."""
+    if wanted is not None and wanted in columns:
+        same = [i for i, c in enumerate(columns) if c == wanted]
+    elif wanted is not None:
+        same = [i for i, c in enumerate(columns) if c.casefold() == wanted.casefold()]
+    else:
+        key = columns[index].strip().casefold()
+        same = [i for i, c in enumerate(columns) if c.strip().casefold() == key]
+    return same if index in same else [index]
+
+
+def _choose(columns: Sequence[str], wanted: str | None, name: str, role: str, notes: list[str]) -> int:
+    """choose_column, with a note for stderr when the name is repeated: the first such column is taken."""
+    index = choose_column(columns, wanted, name)
+    same = _same_named(columns, wanted, index)
+    if len(same) > 1:
+        numbers = ", ".join(str(i + 1) for i in same[:-1]) + f" and {same[-1] + 1}"
+        spelled = sorted({repr(columns[i]) for i in same})
+        named = f"{'both' if len(same) == 2 else 'all'} named {' or '.join(spelled)}"
+        notes.append(f"{name}: columns {numbers} are {named}; {role} column {index + 1}, the first "
+                     "(to use another, give it a name of its own in the header)")
+    return index
 
 
 def _check_export(
     source: Source,
     output: Path | None,
+    out_format: tuple[str, bool, str],
     column: str | None,
     id_column: str | None,
     catalog: Catalog | None,
@@ -82,8 +121,10 @@ def _check_export(
 
     name = _name(source.path)
     schema, batches = read_batches(source)
-    index = choose_column(schema.names, column, name)
-    id_index = choose_column(schema.names, id_column, name) if id_column else None
+    refuse_checked_output(schema.names, name)
+    notes = [source.note] if source.note else []
+    index = _choose(schema.names, column, name, "checked", notes)
+    id_index = _choose(schema.names, id_column, name, "counted patients by", notes) if id_column else None
     local = threading.local()  # a ChunkRoles per worker thread: it is not thread-safe
 
     def cut(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, Distinct]:
@@ -97,11 +138,12 @@ def _check_export(
         out_schema = schema
         for col in OUTPUT_COLUMNS:
             out_schema = out_schema.append(pa.field(col, pa.string()))
-        summary = Summary(notes=[source.note] if source.note else [])
-        out_fmt, _, out_delim = ("csv", False, ",") if output is None else format_of(output)
+        summary = Summary(notes=notes)
+        out_fmt, out_gzip, out_delim = out_format
         tally = Tally(summary)
         with Atomic(output) as target:
-            writer = Writer(target if output is not None else stdout, out_fmt, out_delim or ",", out_schema)
+            writer = Writer(target if output is not None else stdout, out_fmt, out_delim, out_schema, gzip=out_gzip,
+                            name=output if output is not None else "stdout")
             try:
                 for batch, found in stream:
                     annotated = annotate_distinct(found, cache)

@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TextIO, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -38,10 +38,32 @@ def reports_errors(func: F) -> F:
         except MedcheckError as exc:
             raise UsageFailure(str(exc)) from None
         except KeyboardInterrupt:
-            click.echo("medcheck: interrupted; no output file was written.", err=True)
+            after = "; no output file was written." if func.__name__ == "batch" else "."
+            click.echo(f"medcheck: interrupted{after}", err=True)
             raise SystemExit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class OneLineErrors(click.Group):
+    """A click group whose usage errors are one line on stderr, naming the command and where help is."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:  # a bad option, a missing argument, a bad value
+            where = exc.ctx.command_path if exc.ctx is not None else "medcheck"
+            click.echo(f"Error: {exc.format_message()} (see: {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("medcheck: interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def drug_list_option(func: F) -> F:
@@ -55,7 +77,7 @@ def drug_list_option(func: F) -> F:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="medcheck")
 def cli() -> None:
     """Check medication lists for drugs known to cause neutropenia or agranulocytosis.
@@ -114,7 +136,7 @@ def unit_option(what: str) -> Callable[[F], F]:
 
 
 @cli.command()
-@click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.argument("source", type=click.Path(path_type=Path, allow_dash=True), default="-")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS["report"])), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 also when a line is only a possible match or not matched.")
 @click.option("--anc", "anc_value", default=None, metavar="VALUE",
@@ -125,7 +147,7 @@ def unit_option(what: str) -> Callable[[F], F]:
 @drug_list_option
 @reports_errors
 def check(
-    source: TextIO, fmt: str, strict: bool, anc_value: str | None, unit: str | None, min_risk: str | None,
+    source: Path, fmt: str, strict: bool, anc_value: str | None, unit: str | None, min_risk: str | None,
     drug_list: Path | None,
 ) -> None:
     """Check a medication list, one medicine per line, from SOURCE or pasted on stdin.
@@ -139,15 +161,20 @@ def check(
 
         medcheck check examples/meds.txt --anc 0.8 --unit 10^9/L
     """
+    from .exports import read_text
     from .matcher import check_lines  # keeps `medcheck drugs` and --help fast
 
     if unit is not None and anc_value is None:
         raise InputError("--unit is the unit of --anc; give --anc too")
     reading = None if anc_value is None else read_anc(anc_value, unit)  # checked before reading the list
     catalog = load_catalog(drug_list)
-    if source is sys.stdin and sys.stdin.isatty():
+    path = None if str(source) == "-" else source
+    if path is None and sys.stdin.isatty():
         click.echo("Paste the medication list, one medicine per line; end with Ctrl-D.", err=True)
-    report = dataclasses.replace(check_lines(source.read().splitlines(), catalog), anc=reading)
+    listed = read_text(path)  # any encoding batch reads; binary refused, gzip decompressed
+    if listed.note:
+        click.echo(f"medcheck: {listed.note}", err=True)
+    report = dataclasses.replace(check_lines(listed.text.splitlines(), catalog), anc=reading)
     output = render_text(report, color=True) if fmt == "text" else FORMATTERS["report"][fmt](report)
     click.echo(output)  # click drops the colour codes when stdout is not a terminal
     click.echo(summary_line(report), err=True)
@@ -187,13 +214,15 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file (.csv, .tsv, .parquet); CSV on stdout when absent. With --engine dask, a "
+              help="Output file, its format from its name: .csv; .tsv or .txt (tab-separated); .csv.gz or .tsv.gz "
+                   "(gzip-compressed); .parquet. CSV on stdout when absent. With --engine dask, a "
                    "folder of part files: Parquet if its name ends in .parquet, TSV in .tsv, else CSV.")
 @click.option("--column", default=None, help="The medication column (default: DESCRIPTION, medication, drug_name, ...).")
-@click.option("--id-column", default=None, help="A patient id column, to count distinct patients per drug.")
+@click.option("--id-column", default=None,
+              help="A patient id column, to count distinct patients per drug in --summary or --summary-file.")
 @click.option("--summary", "show_summary", is_flag=True, help="Print counts by drug and class to stderr.")
-@click.option("--summary-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the counts to this .json or .md file.")
+@click.option("--summary-file", type=click.Path(path_type=Path), default=None,
+              help="Write the counts to this .json or .md file (neither the input nor the output).")
 @click.option("--engine", type=click.Choice(["default", "dask"]), default="default", show_default=True,
               help="dask: INPUT may be a folder or a quoted glob of many files, checked in parallel on Dask "
                    "(needs: pip install \"medcheck[dask]\").")
@@ -229,18 +258,25 @@ def batch(
     """
 
     from .batch import run_batch
+    from .files import Atomic, check_summary_file, write_text
 
+    if id_column is not None and not show_summary and summary_file is None:
+        raise UsageFailure("--id-column counts distinct patients for --summary or --summary-file; add one of them")
     if engine == "dask":
-        from .dask_engine import require_dask, run_batch as run_dask
+        from .dask_engine import input_paths, require_dask, run_batch as run_dask
 
         require_dask()
         if output is None:
             raise UsageFailure("--engine dask writes a folder of part files; name it with -o")
         if scheduler is not None and workers is not None:
             raise UsageFailure("--workers starts a local cluster; it cannot go with --scheduler")
+        if summary_file is not None:
+            check_summary_file(summary_file, input_paths(input_path), output, output_is_folder=True)
         progress = Progress(sys.stderr) if _stderr_is_terminal() else None
-        summary = run_dask(input_path, output, column=column, id_column=id_column, catalog=load_catalog(drug_list),
-                           scheduler=scheduler, workers=workers, progress=progress, min_risk=min_risk, context=context)
+        run = functools.partial(
+            run_dask, input_path, output, column=column, id_column=id_column, catalog=load_catalog(drug_list),
+            scheduler=scheduler, workers=workers, progress=progress, min_risk=min_risk, context=context,
+        )
     else:
         if scheduler is not None or workers is not None:
             raise UsageFailure("--scheduler and --workers need --engine dask")
@@ -248,26 +284,29 @@ def batch(
             raise UsageFailure(f"{input_path}: is a folder; give a file, or check a folder with --engine dask")
         if output is not None and output.is_dir():
             raise UsageFailure(f"{output}: is a folder; give a file name with -o (--engine dask writes folders)")
+        source = None if str(input_path) == "-" else input_path
+        if summary_file is not None:
+            check_summary_file(summary_file, [] if source is None else [source], output)
         catalog = load_catalog(drug_list)
         progress = Progress(sys.stderr) if _stderr_is_terminal() else None
-        source = None if str(input_path) == "-" else input_path
-        summary = run_batch(
-            source, output, column=column, id_column=id_column, catalog=catalog,
+        run = functools.partial(
+            run_batch, source, output, column=column, id_column=id_column, catalog=catalog,
             stdout=sys.stdout.buffer if output is None else None, progress=progress, min_risk=min_risk,
             context=context,
         )
-    if progress is not None:
-        progress.done()
-    for note in summary.notes:
-        click.echo(f"medcheck: {note}", err=True)
-    if show_summary and (counts := FORMATTERS["summary"]["text"](summary)):
-        click.echo(counts, err=True)  # the headline closes stderr below, once
-    if summary_file is not None:
-        text = FORMATTERS["summary"]["markdown" if summary_file.suffix.lower() == ".md" else "json"](summary)
-        try:
-            summary_file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageFailure(f"{summary_file}: cannot write the summary ({exc.strerror or exc})") from None
+    # The summary's temporary file is made before the run, so a summary that cannot be written stops it
+    # before any output is; it takes the summary file's name only once the summary is written whole.
+    with Atomic(summary_file, option="--summary-file") as summary_tmp:
+        summary = run()
+        if progress is not None:
+            progress.done()
+        for note in summary.notes:
+            click.echo(f"medcheck: {note}", err=True)
+        if show_summary and (counts := FORMATTERS["summary"]["text"](summary)):
+            click.echo(counts, err=True)  # the headline closes stderr below, once
+        if summary_file is not None and summary_tmp is not None:
+            text = FORMATTERS["summary"]["markdown" if summary_file.suffix.lower() == ".md" else "json"](summary)
+            write_text(summary_tmp, text, summary_file, "--summary-file")
     click.echo(f"medcheck: {summary.headline()}", err=True)
     raise SystemExit(1 if summary.flagged_rows else 0)
 

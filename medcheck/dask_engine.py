@@ -252,9 +252,12 @@ def run_batch(
     import pandas as pd
     import pyarrow as pa
 
+    from .batch import refuse_checked_output
+
     paths = input_paths(pattern)
     check_output(output, pattern, paths)
     ddf, schema = read_export(paths)
+    refuse_checked_output(schema.names, str(paths[0]))
     name = str(pattern)
     id_name = schema.names[choose_column(schema.names, id_column, name)] if id_column else None
     column_name = schema.names[choose_column(schema.names, column, name)]

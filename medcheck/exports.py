@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from .errors import InputError
 from .files import Claimed
@@ -48,8 +48,13 @@ class _NotUtf8(Exception):
     """A file taken for UTF-8 from its first block turned out not to be (see detect_encoding)."""
 
 
+# The temporary copies of stdin being read now (see _spooled_stdin): messages call each one "stdin".
+_STDIN_COPIES: set[Path] = set()
+
+
 def _name(path: Path | None) -> str:
-    return "stdin" if path is None else str(path)
+    """How messages name an input: its path, or "stdin" for standard input and its temporary copy."""
+    return "stdin" if path is None or path in _STDIN_COPIES else str(path)
 
 
 def format_of(path: Path) -> tuple[str, bool, str | None]:
@@ -58,28 +63,61 @@ def format_of(path: Path) -> tuple[str, bool, str | None]:
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
-    if name.endswith(".parquet") or name.endswith(".pq"):
+    if name.endswith((".parquet", ".pq")):
         return "parquet", gz, None
-    if name.endswith(".tsv") or name.endswith(".tab"):
+    if name.endswith((".tsv", ".tab")):
         return "csv", gz, "\t"
     if name.endswith(".csv"):
         return "csv", gz, None
     if name.endswith(".txt"):
         return "csv", gz, None
-    raise InputError(f"{path}: unknown file type; use .csv, .tsv, .txt, .csv.gz or .parquet")
+    raise InputError(f"{_name(path)}: unknown file type; use .csv, .tsv, .txt, .csv.gz or .parquet")
 
 
 def _open_bytes(path: Path, gz: bool) -> IO[bytes]:
     import gzip
 
     try:
-        return gzip.open(path, "rb") if gz else open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb") if gz else open(path, "rb"))
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
+        raise InputError(f"{_name(path)}: file not found") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; give a file") from None
+        raise InputError(f"{_name(path)}: is a folder; give a file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise InputError(f"{_name(path)}: cannot be read ({exc.strerror or exc})") from None
+
+
+# What the note on stderr says of a file that is not UTF-8, by the encoding it was read in.
+_NOT_UTF8 = {"cp1252": "Windows-1252 (cp1252)", "latin-1": "Latin-1"}
+
+
+def _not_utf8_note(name: str, encoding: str) -> str:
+    return f"{name} is not UTF-8; read it as {_NOT_UTF8[encoding]}"
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """(text, note) for the bytes of a whole file, decoded as detect_encoding decides for a file on disk.
+
+    UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252, else Latin-1 (which decodes
+    anything); the note, for stderr, says so when the text was not UTF-8, and is "" otherwise.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), ""
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name}: starts as UTF-16 text but is not valid UTF-16; save it again as UTF-8"
+            ) from None
+    try:
+        return data.decode("utf-8-sig"), ""  # also plain UTF-8: the BOM is removed only when present
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return data.decode(encoding), _not_utf8_note(name, encoding)
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+            continue
+    raise AssertionError("Latin-1 decodes every byte")
 
 
 def detect_encoding(path: Path, gz: bool, whole_file: bool = True) -> tuple[str, str, bool]:
@@ -109,15 +147,15 @@ def detect_encoding(path: Path, gz: bool, whole_file: bool = True) -> tuple[str,
         except UnicodeDecodeError:
             pass
         except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: cannot be read ({exc})") from None
+            raise InputError(f"{_name(path)}: cannot be read ({exc})") from None
     with _open_bytes(path, gz) as f:
         decoder = codecs.getincrementaldecoder("cp1252")()
         try:
             while data := f.read(BLOCK):
                 decoder.decode(data)
-            return "cp1252", f"{path} is not UTF-8; read it as Windows-1252 (cp1252)", True
+            return "cp1252", _not_utf8_note(_name(path), "cp1252"), True
         except UnicodeDecodeError:
-            return "latin-1", f"{path} is not UTF-8; read it as Latin-1", True
+            return "latin-1", _not_utf8_note(_name(path), "latin-1"), True
 
 
 def sniff_delimiter(path: Path, gz: bool, encoding: str) -> str:
@@ -140,19 +178,38 @@ MAGIC = {
 }
 
 
+# The same, for standard input: there is no file name to change.
+STDIN_MAGIC = {
+    **MAGIC,
+    b"\x1f\x8b": "is gzip-compressed; decompress it first (gunzip -c FILE | medcheck batch -) or give the file",
+    b"PAR1": "is a Parquet file; give the .parquet file instead of stdin",
+}
+
+# The same, for `medcheck check`, which reads a plain-text list (gzip-compressed text is decompressed first).
+LIST_MAGIC = {
+    b"\x1f\x8b": "is gzip-compressed twice; decompress it (gunzip) and check the text",
+    b"PAR1": "is a Parquet file; check it with medcheck batch",
+    b"PK\x03\x04": "is a zip archive, an Excel workbook or a Word document; save the list as plain text (.txt), "
+                   "or check an exported CSV with medcheck batch",
+    b"\xd0\xcf\x11\xe0": "is an old Excel (.xls) or Office file; save the list as plain text (.txt)",
+    b"%PDF": "is a PDF; copy the list into a plain text file, one medicine per line",
+}
+
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v")
 
 
-def _refuse_binary(path: Path, head: bytes) -> None:
-    """InputError for a file that is not text: a known binary format, or many control bytes."""
+def _refuse_binary(
+    name: str, head: bytes, hints: dict[bytes, str] = MAGIC, fix: str = "medcheck reads CSV, TSV or Parquet exports",
+) -> None:
+    """InputError for a file that is not text: a known binary format (its hint), or many control bytes (fix)."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    for magic, what in MAGIC.items():
+    for magic, what in hints.items():
         if head.startswith(magic):
-            raise InputError(f"{path}: not a text file: it {what}")
+            raise InputError(f"{name}: not a text file: it {what}")
     controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
     if head and controls > len(head) // 10:
-        raise InputError(f"{path}: not a text file (binary data); medcheck reads CSV, TSV or Parquet exports")
+        raise InputError(f"{name}: not a text file (binary data); {fix}")
 
 
 def source_for(path: Path, whole_file: bool = True) -> Source:
@@ -161,20 +218,67 @@ def source_for(path: Path, whole_file: bool = True) -> Source:
     whole_file False reads only the first block to tell UTF-8 (see detect_encoding).
     """
     fmt, gz, delimiter = format_of(path)
+    name = _name(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found")
+        raise InputError(f"{name}: file not found")
     if fmt == "parquet":
         return Source(path, "parquet", gzip=gz)
     with _open_bytes(path, gz) as f:
         try:
             head = f.read(8192)
         except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: cannot be read ({exc})") from None
-    _refuse_binary(path, head)
+            raise InputError(f"{name}: cannot be read ({exc})") from None
+    _refuse_binary(name, head, STDIN_MAGIC if path in _STDIN_COPIES else MAGIC)
     encoding, note, checked = detect_encoding(path, gz, whole_file)
     if delimiter is None:
         delimiter = sniff_delimiter(path, gz, encoding)
     return Source(path, "csv", encoding, delimiter, gz, note, checked)
+
+
+@dataclass(frozen=True)
+class ListText:
+    """A medication list read for `check`: its text, and a note for stderr when it was not UTF-8 ("" if it was)."""
+
+    text: str
+    note: str = ""
+
+
+def read_text(path: Path | None) -> ListText:
+    """Read a medication list, one medicine per line, from a file or, with path None, from standard input.
+
+    Decoded as batch decodes an export (see decode_text). Gzip-compressed text (a .txt.gz list) is
+    decompressed; anything else that is not text (an executable, a workbook, a PDF) is refused with
+    an InputError that says what to give instead.
+    """
+    name = _name(path)
+    if path is None:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream with no bytes underneath (set by a program embedding medcheck)
+            return ListText(sys.stdin.read())
+        data = stream.read()
+    else:
+        with _open_bytes(path, gz=False) as f:
+            try:
+                data = f.read()
+            except OSError as exc:
+                raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if data.startswith(b"\x1f\x8b"):
+        data = _gunzip(data, name)
+    _refuse_binary(name, data[:8192], LIST_MAGIC, "medcheck check reads plain text, one medicine per line")
+    return ListText(*decode_text(data, name))
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """The bytes a gzip file holds, or an InputError naming it when they cannot be had."""
+    import gzip
+    import zlib
+
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(
+            f"{name}: is gzip-compressed but cannot be decompressed ({exc}); give the list uncompressed"
+        ) from None
 
 
 def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
@@ -214,13 +318,88 @@ def read_batches(source: Source) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         raise _parse_error(source, schema, exc) from None
 
     def batches() -> Iterator[pa.RecordBatch]:
+        # One batch is held back: pyarrow reads a quote that is never closed as a value running to the
+        # end of the file, so the last batch is checked for one before it is given out.
+        last = None
         try:
             for batch in reader:
-                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+                if last is not None:
+                    yield last
+                last = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
         except pa.ArrowInvalid as exc:
             raise _parse_error(source, schema, exc) from None
+        if last is not None:
+            if _last_row_has_line_break(last) and (line := _unclosed_quote(source)) is not None:
+                raise _unclosed_quote_error(source, line)
+            yield last
 
     return schema, batches()
+
+
+def _last_row_has_line_break(batch: pa.RecordBatch) -> bool:
+    """Whether a value of the batch's last row holds a line break, as one swallowed by an unclosed quote does."""
+    if batch.num_rows == 0:
+        return False
+    values = (column[batch.num_rows - 1].as_py() for column in batch.columns)
+    return any("\n" in v or "\r" in v for v in values if v)
+
+
+def _open_text(source: Source) -> IO[str]:
+    """The source as text, line ends untranslated (as Python's csv module reads it)."""
+    import io
+
+    return io.TextIOWrapper(_open_bytes(source.path, source.gzip), encoding=source.encoding, newline="")
+
+
+def _unclosed_quote(source: Source) -> int | None:
+    """The line on which a quoted value opens and is never closed, or None when every quote is closed
+    (or the file turns out not to be in its encoding, which pyarrow reports).
+
+    Quotes are read as pyarrow and Python's csv module read them: a quote opens a value only at the
+    start of a field, two quotes inside it are one quote, and any other quote is text. Slow (Python,
+    field by field): called only when something already looks wrong.
+    """
+    try:
+        return _scan_quotes(source)
+    except UnicodeDecodeError:
+        return None
+
+
+def _scan_quotes(source: Source) -> int | None:
+    """_unclosed_quote, raising UnicodeDecodeError for text not in the source's encoding."""
+    delimiter = source.delimiter
+    in_quote, opened = False, 0
+    with _open_text(source) as text:
+        for number, line in enumerate(text, start=1):
+            pos = 0
+            while True:
+                if in_quote:
+                    end = line.find('"', pos)
+                    if end < 0:
+                        break  # the value goes on past this line
+                    if line.startswith('""', end):
+                        pos = end + 2
+                        continue
+                    in_quote = False
+                    after = line.find(delimiter, end + 1)  # anything after the closing quote is text
+                    if after < 0:
+                        break
+                    pos = after + 1
+                if line.startswith('"', pos):  # a field that starts with a quote
+                    in_quote, opened, pos = True, number, pos + 1
+                    continue
+                after = line.find(delimiter, pos)
+                if after < 0:
+                    break
+                pos = after + 1
+    return opened if in_quote else None
+
+
+def _unclosed_quote_error(source: Source, line: int) -> InputError:
+    return InputError(
+        f"{_name(source.path)}, line {line}: a quote opened on line {line} is never closed (the rest of the file "
+        'would be one value); close it, or write a quote that is part of a value as two quotes ("")'
+    )
 
 
 class _no_field_limit:
@@ -233,24 +412,20 @@ class _no_field_limit:
         csv.field_size_limit(self.old)
 
 
-def _ragged_row(source: Source, width: int) -> InputError | None:
-    """The error naming the first row without `width` fields, found with Python's csv module (which counts lines)."""
-    import gzip
-    import io
-
-    raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")  # type: ignore[arg-type]
-    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text, _no_field_limit():
+def _ragged_row(source: Source, width: int) -> tuple[int, InputError] | None:
+    """(line, error) for the first row without `width` fields, found with Python's csv module (which counts lines)."""
+    with _open_text(source) as text, _no_field_limit():
         reader = csv.reader(text, delimiter=source.delimiter)
         next(reader, None)
         try:
             for row in reader:
                 if row and len(row) != width:
-                    return InputError(
+                    return reader.line_num, InputError(
                         f"{_name(source.path)}, line {reader.line_num}: expected {width} fields, found {len(row)}; "
                         "fix the row, or check the delimiter and quoting"
                     )
         except csv.Error as exc:
-            return InputError(f"{_name(source.path)}, line {reader.line_num}: {exc}")
+            return reader.line_num, InputError(f"{_name(source.path)}, line {reader.line_num}: {exc}")
     return None
 
 
@@ -258,13 +433,19 @@ def _parse_error(source: Source, schema: pa.Schema, exc: Exception) -> Exception
     """The one-line error for a row pyarrow could not parse, naming its line when Python's csv finds it."""
     if not source.checked and "invalid UTF8" in str(exc):
         return _NotUtf8(str(source.path))
-    if str(exc).startswith("CSV parse error: Expected"):  # a row with too few or too many fields
+    ragged = str(exc).startswith("CSV parse error: Expected")  # a row with too few or too many fields
+    # A value longer than a read block "straddles" two blocks: most often a quote never closed.
+    if ragged or "straddling object" in str(exc):
+        quote = _unclosed_quote(source)
         try:
-            located = _ragged_row(source, len(schema))
+            located = _ragged_row(source, len(schema)) if ragged else None
         except UnicodeDecodeError:  # not UTF-8 after all: say what pyarrow said
             located = None
+        # An unclosed quote makes the rest of the file one field: the row it swallows ends at or after it.
+        if quote is not None and (located is None or located[0] >= quote):
+            return _unclosed_quote_error(source, quote)
         if located is not None:
-            return located
+            return located[1]
     text = str(exc).splitlines()[0].replace("CSV parse error: ", "").rstrip(":")
     return InputError(f"{_name(source.path)}: {text}; fix the row, or check the delimiter and quoting")
 
@@ -272,17 +453,16 @@ def _parse_error(source: Source, schema: pa.Schema, exc: Exception) -> Exception
 def csv_header(source: Source) -> list[str]:
     """The header row, read with Python's csv module so that duplicate names are kept as written."""
     name = _name(source.path)
-    import gzip
-    import io
-
-    raw = gzip.open(source.path, "rb") if source.gzip else open(source.path, "rb")
-    with raw, io.TextIOWrapper(raw, encoding=source.encoding, newline="") as text, _no_field_limit():
+    with _open_text(source) as text, _no_field_limit():
         try:
             header = next(csv.reader(text, delimiter=source.delimiter))
         except StopIteration:
             raise InputError(f"{name}: the file is empty; it needs a header row and data rows") from None
         except csv.Error as exc:
             raise InputError(f"{name}: malformed header ({exc})") from None
+    # A quote left open in the header makes the whole file one header name.
+    if any("\n" in h or "\r" in h for h in header) and (line := _unclosed_quote(source)) is not None:
+        raise _unclosed_quote_error(source, line)
     if not any(h.strip() for h in header):
         raise InputError(f"{name}: the first line is not a header row")
     return header
@@ -318,7 +498,9 @@ class _spooled_stdin:
         except BaseException:  # Ctrl-C while reading stdin leaves no copy behind
             self.path.unlink(missing_ok=True)
             raise
+        _STDIN_COPIES.add(self.path)  # messages about the copy name stdin, not a temporary file
         return self.path
 
     def __exit__(self, *exc: object) -> None:
+        _STDIN_COPIES.discard(self.path)
         self.path.unlink(missing_ok=True)

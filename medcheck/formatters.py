@@ -31,7 +31,7 @@ RISK_HEADINGS = {
 
 CSV_FIELDS = [
     "line", "input", "drug", "drug_class", "evidence", "confidence", "context", "score",
-    "matched_text", "matched_name", "advice", "risk", "label", "note", "advice_sources",
+    "matched_text", "matched_name", "advice", "risk", "label", "note", "advice_sources", "status",
 ]
 
 
@@ -55,7 +55,24 @@ def finding_record(finding: Finding) -> dict[str, object]:
         "label_source": finding.drug.label_source,
         "note": finding.drug.note,
         "advice_sources": list(finding.advice_sources),
+        "status": status_of(finding),
     }
+
+
+NOT_MATCHED = "not matched"
+
+
+def status_of(finding: Finding) -> str:
+    """How a finding counts: `flagged`, `possible` (a did-you-mean only) or `negated` (said not taken)."""
+    if finding.counts:
+        return "flagged"
+    return "possible" if finding.confidence == "possible" else "negated"
+
+
+def counts_record(report: Report) -> dict[str, int]:
+    """Lines checked and how many were flagged, possible only, denied only, or not matched (as stderr says)."""
+    return {"lines": len(report.results), "flagged": len(report.flagged), "possible": len(report.possible),
+            "negated": len(report.negated), "not_matched": len(report.unmatched)}
 
 
 def render_json(report: Report) -> str:
@@ -69,6 +86,7 @@ def render_json(report: Report) -> str:
             {"line": r.line, "input": r.input, "matches": [finding_record(f) for f in r.findings]}
             for r in report.results
         ],
+        "counts": counts_record(report),
     }
     if report.anc is not None:
         doc["anc"] = anc_record(report.anc)
@@ -89,7 +107,7 @@ def render_csv(report: Report) -> str:
     writer.writeheader()
     for r in report.results:
         if not r.findings:
-            writer.writerow(safe_row({"line": r.line, "input": r.input, **extra}))
+            writer.writerow(safe_row({"line": r.line, "input": r.input, "status": NOT_MATCHED, **extra}))
         for f in r.findings:
             record = {k: v for k, v in finding_record(f).items() if k in CSV_FIELDS}
             record["advice_sources"] = "; ".join(f.advice_sources)
@@ -104,6 +122,14 @@ def summary_line(report: Report) -> str:
         f"{len(report.possible)} possible, {len(report.unmatched)} not matched"
         + (f", {len(report.negated)} said not to be taken." if report.negated else ".")
     )
+
+
+def shown_name(name: str) -> str:
+    """A matched name as a report shows it: an upper-case brand from a register in title case ("Tegretol"),
+    generic names and abbreviations (TMP-SMZ, 5-FU) as written."""
+    if name.isupper() and name.replace(" ", "").isalpha() and len(name) > 5:
+        return name.title()
+    return name
 
 
 def _has_high(report: Report) -> bool:
@@ -132,7 +158,7 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append(style(RISK_HEADINGS[tier], color, bold=True, red=tier == Risk.HIGH))
         shared: list[str] = []  # the tier's advice, said once under its heading
         for r, f in group:
-            how = "" if f.confidence == "exact" else f" (read as {f.matched_name!r}, {f.confidence})"
+            how = "" if f.confidence == "exact" else f" (read as {shown_name(f.matched_name)!r}, {f.confidence})"
             label = f"; label: {LABEL_WORDS[f.drug.label]}" if f.drug.label != Label.NOT_READ else ""
             out.append(f"  line {r.line}: " + style(f.drug.name, color, red=True, bold=True)
                        + f" - {f.drug.drug_class}{label}{how}")
@@ -184,15 +210,15 @@ def render_markdown(report: Report) -> str:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    head = ("line", "input", "drug", "class", "risk", "label", "confidence", "context", "note", "advice")
+    head = ("line", "input", "drug", "class", "risk", "label", "confidence", "context", "status", "note", "advice")
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for r in report.results:
         for f in r.findings:
             values = (r.line, r.input, f.drug.name, f.drug.drug_class, f.drug.risk, LABEL_WORDS[f.drug.label],
-                      f.confidence, f.context, f.drug.note, f.advice)
+                      f.confidence, f.context, status_of(f), f.drug.note, f.advice)
             rows.append("| " + " | ".join(cell(v) for v in values) + " |")
         if not r.findings:
-            rows.append(f"| {r.line} | {cell(r.input)} | | | | | not matched | | | |")
+            rows.append(f"| {r.line} | {cell(r.input)} | | | | | | | {NOT_MATCHED} | | |")
     section = [] if report.anc is None else ["", *anc_markdown(report.anc, _has_high(report))]
     return "\n".join([*rows, *section, "", f"_{lines_word(len(report.results))} checked. {CLOSING}_"])
 

@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .catalog import Catalog, load_catalog
+from .errors import InputError
 from .models import CONFIDENCES, Drug, Finding, LineResult, Report
 from .normalize import Token, normalize, tokenize
 
@@ -388,13 +389,22 @@ def matcher_for(catalog: Catalog) -> Matcher:
     return Matcher(catalog)
 
 
-def check_lines(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
-    """Check a medication list, one entry per line; blank lines are skipped but keep their numbers."""
+def check_lines(lines: Iterable[str | None] | str, catalog: Catalog | None = None) -> Report:
+    """Check a medication list, one entry per line; blank lines are skipped but keep their numbers.
+
+    A single string is read as a pasted list (its lines), not as characters; None, NaN and other
+    missing values (an empty spreadsheet cell) count as blank lines. Anything else is an InputError.
+    """
     cat = catalog if catalog is not None else load_catalog()
     matcher = matcher_for(cat)
     results = []
     seen: dict[str, tuple[Finding, ...]] = {}  # a line's findings depend on its text alone
-    for number, line in enumerate(lines, start=1):
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    elif isinstance(lines, bytes):
+        raise InputError("check() takes text, not bytes: decode it first (for example data.decode('utf-8'))")
+    for number, item in enumerate(lines, start=1):
+        line = _line_text(item, number)
         if not line.strip():
             continue
         findings = seen.get(line)
@@ -402,6 +412,15 @@ def check_lines(lines: Iterable[str], catalog: Catalog | None = None) -> Report:
             findings = seen[line] = matcher.match(line)
         results.append(LineResult(line=number, input=line, findings=findings))
     return Report(results=tuple(results), catalog_version=cat.version)
+
+
+def _line_text(item: object, number: int) -> str:
+    """One entry of a list as text: missing values (None, NaN, pandas NA) are blank."""
+    if isinstance(item, str):
+        return item
+    if item is None or (isinstance(item, float) and item != item) or type(item).__name__ in ("NAType", "NaTType"):
+        return ""
+    raise InputError(f"line {number}: {type(item).__name__} {item!r} is not text; give the medication list as strings")
 
 
 def check_text(text: str, catalog: Catalog | None = None) -> Report:

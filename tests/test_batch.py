@@ -630,3 +630,199 @@ def test_check_frame_takes_min_risk_and_context():
     out = check_frame(frame, "med", min_risk="high")
     assert out["medcheck_flag"].tolist() == ["true", "false"] and out["medcheck_risk"].tolist() == ["high", "rare"]
     assert check_frame(frame, "med", context="history")["medcheck_context"].tolist() == ["history", "history"]
+
+
+# --- output and summary paths, write errors, usage errors, duplicate names, medcheck output as input ---------
+
+def one_line_error(result, *words: str) -> str:
+    """The single stderr line of a run that could not run (exit 2, no traceback), holding every word."""
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert all(word in lines[0] for word in words), (lines[0], words)
+    return lines[0]
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_summary_file_may_be_neither_the_input_nor_the_output(tmp_path):
+    src = write_csv(tmp_path / "plain.csv", ROWS)
+    invoke(str(src), "-o", str(tmp_path / "y.csv"))
+    before = files_in(tmp_path)
+    one_line_error(invoke(str(src), "--summary-file", str(src)), "plain.csv", "is the input")
+    one_line_error(invoke(str(src), "-o", str(tmp_path / "y.csv"), "--summary-file", str(tmp_path / "y.csv")),
+                   "y.csv", "is the output")
+    one_line_error(invoke(str(src), "-o", str(tmp_path / "new.csv"), "--summary-file", str(tmp_path / "new.csv")),
+                   "new.csv", "is the output")
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["s.txt", "s.csv", "summary", "s.jsn"])
+def test_summary_file_needs_json_or_md(tmp_path, name):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    result = invoke(str(src), "-o", str(tmp_path / "out.csv"), "--summary-file", str(tmp_path / name))
+    one_line_error(result, name, ".json or .md")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_summary_file_path_is_checked_before_the_run(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "out.csv"
+    (tmp_path / "folder.json").mkdir()
+    one_line_error(invoke(str(src), "-o", str(out), "--summary-file", str(tmp_path / "nowhere" / "s.json")),
+                   "s.json", "does not exist", "--summary-file")
+    one_line_error(invoke(str(src), "-o", str(out), "--summary-file", str(tmp_path / "folder.json")),
+                   "folder.json", "is a folder", "--summary-file")
+    one_line_error(invoke(str(src), "-o", str(out), "--summary-file", str(tmp_path / "in.csv" / "s.json")),
+                   "s.json", "--summary-file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.json", "in.csv"]
+
+
+def test_summary_file_is_written_whole_and_renamed_into_place(tmp_path):
+    import os
+
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    summary = tmp_path / "s.json"
+    summary.write_text("old", encoding="utf-8")
+    inode = os.stat(summary).st_ino
+    keep = tmp_path / "keep.json"  # holds the old inode, so it cannot be reused for the new file
+    os.link(summary, keep)
+    result = invoke(str(src), "-o", str(tmp_path / "out.csv"), "--summary-file", str(summary))
+    assert result.exit_code == 1, result.output
+    assert json.loads(summary.read_text(encoding="utf-8"))["rows"] == 3
+    assert os.stat(summary).st_ino != inode and keep.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "keep.json", "out.csv", "s.json"]
+
+
+@pytest.mark.parametrize("name, delimiter, compressed", [
+    ("out.csv.gz", ",", True), ("out.txt", "\t", False), ("out.tsv", "\t", False), ("out.tsv.gz", "\t", True),
+    ("out.txt.gz", "\t", True), ("out.csv", ",", False),
+])
+def test_output_format_follows_the_extension(tmp_path, name, delimiter, compressed):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / name
+    assert invoke(str(src), "-o", str(out)).exit_code == 1
+    data = out.read_bytes()
+    assert data.startswith(b"\x1f\x8b") == compressed
+    text = (gzip.decompress(data) if compressed else data).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert rows[0] == ROWS[0] + list(OUTPUT_COLUMNS)
+    assert [r[:3] for r in rows[1:]] == ROWS[1:]
+    assert rows[1][3:5] == ["true", "clozapine"]
+
+
+def test_parquet_gz_output_is_refused(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    one_line_error(invoke(str(src), "-o", str(tmp_path / "out.parquet.gz")), "out.parquet.gz", ".parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_batch_help_names_the_output_formats():
+    text = " ".join(CliRunner().invoke(cli, ["batch", "--help"]).stdout.split())
+    assert ".csv.gz" in text and "gzip" in text and "tab-separated" in text and ".txt" in text
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.csv.gz", "out.parquet"])
+def test_a_full_disk_is_one_line_and_leaves_no_output(tmp_path, monkeypatch, name):
+    import errno
+    import os
+
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    def failing(cls):
+        class Failing:
+            def __init__(self, *args, **kwargs):
+                self._w = cls(*args, **kwargs)
+
+            def write(self, *args, **kwargs):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+            write_batch = write
+
+            def close(self):
+                self._w.close()
+
+        return Failing
+
+    monkeypatch.setattr(pyarrow.csv, "CSVWriter", failing(pyarrow.csv.CSVWriter))
+    monkeypatch.setattr(pyarrow.parquet, "ParquetWriter", failing(pyarrow.parquet.ParquetWriter))
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    summary = tmp_path / "s.json"
+    result = invoke(str(src), "-o", str(tmp_path / name), "--summary-file", str(summary))
+    one_line_error(result, name, os.strerror(errno.ENOSPC))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_id_column_needs_a_summary(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "out.csv"
+    message = one_line_error(invoke(str(src), "-o", str(out), "--id-column", "id"), "--id-column", "--summary")
+    assert "--summary-file" in message and "patients" in message
+    assert not out.exists()
+    assert invoke(str(src), "-o", str(out), "--id-column", "id", "--summary").exit_code == 1
+
+
+def test_a_repeated_column_name_takes_the_first_and_says_so(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["DESCRIPTION", "PATIENT", "DESCRIPTION", "PATIENT"],
+                                          ["Encounter for check up", "p1", "clozapine", "x"],
+                                          ["Encounter for symptom", "p2", "ibuprofen", "y"]])
+    out = tmp_path / "out.csv"
+    result = invoke(str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output  # the first DESCRIPTION names no drug
+    notes = [line for line in result.stderr.splitlines() if "DESCRIPTION" in line]
+    assert len(notes) == 1 and "columns 1 and 3" in notes[0] and "column 1" in notes[0] and "in.csv" in notes[0]
+    assert [r[:4] for r in read_rows(out)[1:]] == [["Encounter for check up", "p1", "clozapine", "x"],
+                                                   ["Encounter for symptom", "p2", "ibuprofen", "y"]]
+    result = invoke(str(src), "-o", str(out), "--column", "description", "--id-column", "PATIENT", "--summary")
+    notes = [line for line in result.stderr.splitlines() if "named" in line]
+    assert len(notes) == 2 and "'PATIENT'" in notes[1] and "columns 2 and 4" in notes[1]
+    plain = write_csv(tmp_path / "plain.csv", [["DESCRIPTION", "description_2"], ["clozapine", "x"]])
+    assert "named" not in invoke(str(plain), "-o", str(out)).stderr
+
+
+def test_medcheck_output_is_refused_as_input(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    first = tmp_path / "first.csv"
+    assert invoke(str(src), "-o", str(first)).exit_code == 1
+    before = files_in(tmp_path)
+    for out in ("again.csv", "again.parquet"):
+        one_line_error(invoke(str(first), "-o", str(tmp_path / out)), "first.csv", "medcheck output", "original export")
+    result = CliRunner().invoke(cli, ["batch", "-"], input=first.read_text(encoding="utf-8"))
+    one_line_error(result, "medcheck output")
+    assert result.stdout == ""
+    assert files_in(tmp_path) == before
+    with pytest.raises(InputError, match="medcheck output"):
+        run_batch(first, tmp_path / "again.csv")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--summary-file", "{out}"], ["is the output"]),
+    (["--summary-file", "{out}/s.json"], ["s.json", "inside the output folder"]),
+    (["--summary-file", "{tmp}/s.txt"], [".json or .md"]),
+    (["--summary-file", "{tmp}/nowhere/s.json"], ["does not exist"]),
+    (["--id-column", "PATIENT"], ["--id-column", "--summary"]),
+])
+def test_dask_engine_checks_summary_and_id_column_before_the_run(tmp_path, args, words):
+    pytest.importorskip("distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.csv").write_text("PATIENT,medication\np1,clozapine\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [a.format(out=out, tmp=tmp_path) for a in args]
+    one_line_error(invoke(str(src), "--engine", "dask", "-o", str(out), *args), *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_dask_engine_refuses_medcheck_output_as_input(tmp_path):
+    pytest.importorskip("distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    write_csv(src / "a.csv", ROWS)
+    assert invoke(str(src / "a.csv"), "-o", str(tmp_path / "checked.csv")).exit_code == 1
+    one_line_error(invoke(str(tmp_path / "checked.csv"), "--engine", "dask", "-o", str(tmp_path / "out")),
+                   "medcheck output")
+    assert not (tmp_path / "out").exists()

@@ -139,7 +139,7 @@ def test_json_contract(sample_report):
         "matched_text": "cloZAPine", "matched_name": "clozapine", "score": 100.0,
         "confidence": "exact", "context": "current", "advice": HIGH,
         "risk": "high", "label": "boxed-warning", "label_source": "setid:00000000-0000-0000-0000-000000000001",
-        "note": "ANC monitoring.", "advice_sources": list(ADVICE_SOURCES["warning_signs"]),
+        "note": "ANC monitoring.", "advice_sources": list(ADVICE_SOURCES["warning_signs"]), "status": "flagged",
     }]
     assert doc["results"][4]["matches"][0]["advice"].startswith("Possible match only: check the spelling.")
 
@@ -160,10 +160,10 @@ def test_csv(sample_report):
 
 def test_markdown(sample_report):
     lines = render_markdown(sample_report).splitlines()
-    assert lines[0] == "| line | input | drug | class | risk | label | confidence | context | note | advice |"
+    assert lines[0] == "| line | input | drug | class | risk | label | confidence | context | status | note | advice |"
     assert lines[2] == ("| 1 | cloZAPine 100 mg | clozapine | antipsychotic | high | boxed warning | exact | current | "
-                        f"ANC monitoring. | {HIGH} |")
-    assert lines[3] == "| 2 | metformin 500 mg | | | | | not matched | | | |"
+                        f"flagged | ANC monitoring. | {HIGH} |")
+    assert lines[3] == "| 2 | metformin 500 mg | | | | | | | not matched | | |"
     assert lines[-1].startswith("_5 lines checked.")
 
 
@@ -254,7 +254,7 @@ def test_text_colour_with_anc_is_only_codes(sample_report):
 
 def test_json_anc_object(sample_report):
     doc = json.loads(render_json(with_anc(sample_report, "0.8", "G/L")))
-    assert list(doc) == ["medcheck_version", "catalog_version", "results", "anc"]
+    assert list(doc) == ["medcheck_version", "catalog_version", "results", "counts", "anc"]
     assert doc["results"] == json.loads(render_json(sample_report))["results"]
     assert doc["anc"] == {
         "value": 800,
@@ -276,8 +276,33 @@ def test_json_anc_object(sample_report):
     }
 
 
-def test_json_without_anc_is_the_contract_unchanged(sample_report):
-    assert list(json.loads(render_json(sample_report))) == ["medcheck_version", "catalog_version", "results"]
+def test_json_without_anc_is_the_contract_plus_counts(sample_report):
+    doc = json.loads(render_json(sample_report))
+    assert list(doc) == ["medcheck_version", "catalog_version", "results", "counts"]
+    assert doc["counts"] == {"lines": 5, "flagged": 3, "possible": 1, "negated": 0, "not_matched": 1}
+
+
+def test_every_format_says_the_same_of_each_line(sample_report):
+    """CSV, Markdown and JSON agree on each line's status, and the counts agree with stderr's summary line."""
+    csv_status = [(r["line"], r["status"]) for r in csv.DictReader(io.StringIO(render_csv(sample_report)))]
+    md_status = [(cells[1].strip(), cells[9].strip()) for cells in
+                 (row.split("|") for row in render_markdown(sample_report).splitlines()[2:7])]
+    doc = json.loads(render_json(sample_report))
+    json_status = [(str(r["line"]), m["status"]) for r in doc["results"] for m in r["matches"]] + [
+        (str(r["line"]), "not matched") for r in doc["results"] if not r["matches"]]
+    assert csv_status == md_status == [("1", "flagged"), ("2", "not matched"), ("3", "flagged"), ("4", "flagged"),
+                                       ("6", "possible")]
+    assert sorted(json_status) == sorted(csv_status)
+    c = doc["counts"]
+    assert summary_line(sample_report) == (f"medcheck: {c['lines']} lines checked; {c['flagged']} flagged, "
+                                           f"{c['possible']} possible, {c['not_matched']} not matched.")
+
+
+def test_matched_names_are_shown_in_one_case_style():
+    from medcheck.formatters import shown_name
+
+    assert [shown_name(n) for n in ("TEGRETOL", "methotrexate", "TMP-SMZ", "5-FU", "Leponex", "CLZ")] == [
+        "Tegretol", "methotrexate", "TMP-SMZ", "5-FU", "Leponex", "CLZ"]
 
 
 def test_json_anc_value_keeps_a_fraction():

@@ -369,3 +369,24 @@ def test_words_that_begin_another_substance_suggest_nothing(line):
 def test_a_combination_component_alone_stays_possible():
     findings = check_text("sulfamethoxazole 800 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]
+
+
+def test_a_single_string_is_a_pasted_list_not_characters():
+    import medcheck
+
+    report = medcheck.check("clozapine 100 mg\nibuprofen 400 mg")
+    assert [[f.drug.name for f in r.findings] for r in report.results] == [["clozapine"], ["ibuprofen"]]
+
+
+def test_missing_values_are_blank_lines_and_other_types_are_an_error():
+    import math
+
+    import medcheck
+    import pandas as pd
+
+    report = medcheck.check(["clozapine", None, math.nan, pd.NA, "ibuprofen"])
+    assert [(r.line, r.findings[0].drug.name) for r in report.results] == [(1, "clozapine"), (5, "ibuprofen")]
+    with pytest.raises(medcheck.InputError, match="line 2: int 3 is not text"):
+        medcheck.check(["clozapine", 3])
+    with pytest.raises(medcheck.InputError, match="not bytes"):
+        medcheck.check(b"clozapine")

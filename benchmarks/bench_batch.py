@@ -1,13 +1,14 @@
 """Benchmark `medcheck batch` against the I/O floor: pyarrow reading the file as text and writing it back.
 
-Usage: python benchmarks/bench_batch.py [--rows 10000000] [--free-rows 1000000] [--seed 7] [--dir /tmp/medcheck-bench]
-       [--repeat 3]
+Usage: python benchmarks/bench_batch.py [--rows 10000000] [--free-rows 1000000] [--seed 7]
+       [--dir /tmp/medcheck-bench] [--repeat 3]
 
 Two exports are generated reproducibly (seeded): an EHR-like one with about 600 distinct medication
 strings, and one of nearly all distinct free text (random doses, routes, frequencies, case). For each,
 the floor (pyarrow streaming read with every column as a string, streaming CSV write) and
 `python -m medcheck batch` (start-up included, peak memory from the child's rusage) are timed in the
-same run (interleaved, median of --repeat runs), and a naive pandas + rapidfuzz.process.extractOne per row is timed on a sample.
+same run (interleaved, median of --repeat runs), and a naive pandas + rapidfuzz.process.extractOne per
+row is timed on a sample.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def main() -> None:
         print(f"{label} ({size:,.0f} MB), median of {args.repeat}")
         print(f"  pyarrow read+write floor: {t_floor:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in floors)})")
         print(f"  medcheck batch:           {t_med:6.2f} s  = {t_med / t_floor:.2f}x the floor, "
-              f"{rows / t_med:,.0f} rows/s, peak memory {max(peaks):,.0f} MB  (runs: {', '.join(f'{t:.2f}' for t in runs)})")
+              f"{rows / t_med:,.0f} rows/s, peak memory {max(peaks):,.0f} MB  "
+              f"(runs: {', '.join(f'{t:.2f}' for t in runs)})")
         print(f"  naive pandas + extractOne per row: {rate:,.0f} rows/s (20,000-row sample) "
               f"= {rows / rate:,.0f} s for the file")
 

@@ -47,7 +47,8 @@ def make_lines(n: int, seed: int) -> list[str]:
         if rng.random() < 0.15:
             name = typo(rng, name)
         name = name.upper() if rng.random() < 0.3 else name.title() if rng.random() < 0.5 else name
-        dose = f"{rng.choice([0.5, 1, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000])} {rng.choice(['mg', 'MG', 'mcg', 'g', 'units'])}"
+        amount = rng.choice([0.5, 1, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000])
+        dose = f"{amount} {rng.choice(['mg', 'MG', 'mcg', 'g', 'units'])}"
         parts = [rng.choice(DECOR) + name, dose, rng.choice(FORMS), rng.choice(ROUTES), rng.choice(FREQS)]
         lines.add(" ".join(p for p in parts if p))
     return sorted(lines)
@@ -75,8 +76,8 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "medcheck", "check", f.name], capture_output=True, check=False)
         runs.append(time.perf_counter() - t0)
-    print(f"20-line paste, start-up included (python -m medcheck check): median {statistics.median(runs) * 1000:.0f} ms "
-          f"over {len(runs)} runs")
+    print(f"20-line paste, start-up included (python -m medcheck check): "
+          f"median {statistics.median(runs) * 1000:.0f} ms over {len(runs)} runs")
 
 
 if __name__ == "__main__":

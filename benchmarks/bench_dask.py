@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_batch import distinct_strings, write_export  # noqa: E402
+from bench_batch import distinct_strings, write_export
 
 
 def medcheck(*args: str) -> float:

@@ -1,4 +1,5 @@
-"""Absolute neutrophil count (ANC): read a count or compute it from a differential, and place it against cited thresholds."""
+"""Absolute neutrophil count (ANC): read a count or compute it from a differential, and place it against
+cited thresholds."""
 
 from __future__ import annotations
 

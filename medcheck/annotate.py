@@ -73,7 +73,9 @@ class ResultCache:
 
     LIMIT = 2_000_000  # distinct keys or lines remembered; past it, start afresh (flat memory on endless free text)
 
-    def __init__(self, matcher: Matcher, min_risk: Risk | str | None = None, context: Context | str | None = None) -> None:
+    def __init__(
+        self, matcher: Matcher, min_risk: Risk | str | None = None, context: Context | str | None = None
+    ) -> None:
         self.matcher = matcher
         self.tiers = frozenset(Risk) if min_risk is None else risks_from(min_risk)
         self.context = None if context is None else Context(context)
@@ -165,10 +167,7 @@ def annotate_distinct(found: Distinct, cache: ResultCache) -> Annotated:
     import numpy as np
 
     cache.trim()
-    if found.are_keys:
-        ids = [cache.id_of(key) for key in found.texts.to_pylist()]
-    else:
-        ids = cache.ids_of_lines(found.texts)
+    ids = [cache.id_of(key) for key in found.texts.to_pylist()] if found.are_keys else cache.ids_of_lines(found.texts)
     index = _ints(np.array(ids, dtype=np.int64)[_numpy(found.codes)])
     return Annotated([column.take(index) for column in cache.columns()], index, cache.rows, cache.found)
 

@@ -10,11 +10,12 @@ from typing import IO, TYPE_CHECKING, Any
 from .annotate import OUTPUT_COLUMNS, Distinct, ResultCache, annotate_distinct, distinct
 from .catalog import Catalog, load_catalog
 from .errors import InputError
-from .exports import Source, _name, _NotUtf8, _spooled_stdin, choose_column, read_batches, source_for
+from .exports import Source, _name, _NotUtf8, _spooled_stdin, choose_column, source_for
 from .files import Atomic, Writer, output_format, same_file
 from .keys import ChunkRoles
 from .matcher import matcher_for
 from .models import Context, Risk
+from .parse import read_batches
 from .summary import Summary, Tally
 
 if TYPE_CHECKING:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import functools
-import re
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -275,10 +275,15 @@ def build_catalog(
 
     def claim(index: dict[str, Drug], key: str, text: str, drug: Drug, path: object, line: int) -> None:
         if not key:
-            raise CatalogError(path, f"{text!r} ({drug.name}) has nothing left after normalising (only dose, form or route words)", line)
+            raise CatalogError(
+                path, f"{text!r} ({drug.name}) has nothing left after normalising (only dose, form or route words)",
+                line,
+            )
         owner = names.get(key) or abbreviations.get(key)
         if owner is not None and owner.name != drug.name:
-            raise CatalogError(path, f"{text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line)
+            raise CatalogError(
+                path, f"{text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line
+            )
         index[key] = drug
         labels.setdefault(key, text)
         where.setdefault(key, f"{path}, line {line}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -48,11 +48,18 @@ def reports_errors(func: F) -> F:
 class OneLineErrors(click.Group):
     """A click group whose usage errors are one line on stderr, naming the command and where help is."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:  # a bad option, a missing argument, a bad value
             where = exc.ctx.command_path if exc.ctx is not None else "medcheck"
             click.echo(f"Error: {exc.format_message()} (see: {where} --help)", err=True)
@@ -217,7 +224,8 @@ def anc_command(wbc: str, neutrophils: str, bands: str, unit: str | None, fmt: s
               help="Output file, its format from its name: .csv; .tsv or .txt (tab-separated); .csv.gz or .tsv.gz "
                    "(gzip-compressed); .parquet. CSV on stdout when absent. With --engine dask, a "
                    "folder of part files: Parquet if its name ends in .parquet, TSV in .tsv, else CSV.")
-@click.option("--column", default=None, help="The medication column (default: DESCRIPTION, medication, drug_name, ...).")
+@click.option("--column", default=None,
+              help="The medication column (default: DESCRIPTION, medication, drug_name, ...).")
 @click.option("--id-column", default=None,
               help="A patient id column, to count distinct patients per drug in --summary or --summary-file.")
 @click.option("--summary", "show_summary", is_flag=True, help="Print counts by drug and class to stderr.")
@@ -263,7 +271,8 @@ def batch(
     if id_column is not None and not show_summary and summary_file is None:
         raise UsageFailure("--id-column counts distinct patients for --summary or --summary-file; add one of them")
     if engine == "dask":
-        from .dask_engine import input_paths, require_dask, run_batch as run_dask
+        from .dask_engine import input_paths, require_dask
+        from .dask_engine import run_batch as run_dask
 
         require_dask()
         if output is None:

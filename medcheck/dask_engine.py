@@ -7,19 +7,21 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .annotate import OUTPUT_COLUMNS, annotate_frame, check_frame
 from .catalog import Catalog
 from .errors import InputError, MedcheckError
-from .exports import choose_column, csv_header, format_of, read_batches, source_for
+from .exports import choose_column, format_of, source_for
 from .files import AtomicFolder
+from .parse import csv_header, read_batches
 from .summary import Summary, Tally, merge
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     import pandas as pd
     import pyarrow as pa
+    from distributed import Client, LocalCluster
 
 EXTRA = 'pip install "medcheck[dask]"'
 # The files medcheck writes into an output folder; a folder holding only these may be replaced by a new run.
@@ -53,8 +55,9 @@ def check_ddf(
     """
     require_dask()
     name = ddf.columns[choose_column([str(c) for c in ddf.columns], column, "the frame")]
-    return ddf.map_partitions(check_frame, name, _shipped(catalog), min_risk=min_risk, context=context,
-                              meta=_checked_meta(ddf._meta, name, catalog))
+    checked = ddf.map_partitions(check_frame, name, _shipped(catalog), min_risk=min_risk, context=context,
+                                 meta=_checked_meta(ddf._meta, name, catalog))
+    return cast("dd.DataFrame", checked)
 
 
 def _checked_meta(meta: pd.DataFrame, column: str, catalog: Catalog | None) -> pd.DataFrame:
@@ -142,8 +145,8 @@ def read_export(paths: Sequence[Path]) -> tuple[dd.DataFrame, pa.Schema]:
             "(the default engine keeps them)"
         )
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
-    ddf = dd.from_map(_read_part, [str(p) for p in paths], args=[schema, str(paths[0])], meta=meta,
-                      label="medcheck-read", enforce_metadata=False)
+    ddf: dd.DataFrame = dd.from_map(_read_part, [str(p) for p in paths], args=[schema, str(paths[0])], meta=meta,
+                                    label="medcheck-read", enforce_metadata=False)
     return ddf, schema
 
 
@@ -265,16 +268,16 @@ def run_batch(
     out_schema = schema.remove_metadata()
     for col in OUTPUT_COLUMNS:
         out_schema = out_schema.append(pa.field(col, pa.string()))
-    with _client(scheduler, workers if workers is not None else min(os.cpu_count() or 1, len(paths))) as client:
-        with AtomicFolder(output) as folder:
-            # Checking, writing and counting a partition are one function, so Dask runs reading and
-            # that function for a file as one task: a partition never travels between workers.
-            written = ddf.map_partitions(
-                _check_write_partition, column_name, shipped, str(folder), *output_format(output), out_schema,
-                id_name, min_risk, context,
-                meta=pd.DataFrame({"summary": pd.Series([], dtype=object)}), enforce_metadata=False,
-            )
-            summaries = _compute(client, written, progress)
+    processes = workers if workers is not None else min(os.cpu_count() or 1, len(paths))
+    with _client(scheduler, processes) as client, AtomicFolder(output) as folder:
+        # Checking, writing and counting a partition are one function, so Dask runs reading and
+        # that function for a file as one task: a partition never travels between workers.
+        written: dd.DataFrame = ddf.map_partitions(
+            _check_write_partition, column_name, shipped, str(folder), *output_format(output), out_schema,
+            id_name, min_risk, context,
+            meta=pd.DataFrame({"summary": pd.Series([], dtype=object)}), enforce_metadata=False,
+        )
+        summaries = _compute(client, written, progress)
     return merge(summaries)
 
 
@@ -294,7 +297,10 @@ def _check_write_partition(
     _write_part(checked, str(Path(folder) / f"part-{partition_info['number']:05d}{ext}"), fmt, delimiter, schema)
     summary = Summary(notes=list(frame.attrs.get(NOTES, [])))
     tally = Tally(summary)
-    ids = None if id_column is None else pa.array(frame[id_column].astype("object").where(frame[id_column].notna(), None).tolist())
+    ids = (
+        None if id_column is None
+        else pa.array(frame[id_column].astype("object").where(frame[id_column].notna(), None).tolist())
+    )
     tally.add(len(frame), annotated, ids)
     tally.flush()
     return pd.DataFrame({"summary": [summary]})
@@ -302,12 +308,12 @@ def _check_write_partition(
 
 def _shipped(catalog: Catalog | None) -> Any:
     """The catalog as a Dask delayed object, sent to each worker once (None: workers load the packaged one)."""
-    import dask
+    from dask.delayed import delayed
 
-    return None if catalog is None else dask.delayed(catalog, name=f"medcheck-catalog-{catalog.version}")
+    return None if catalog is None else delayed(catalog, name=f"medcheck-catalog-{catalog.version}")
 
 
-def _compute(client: Any, written: dd.DataFrame, progress: Callable[[int], None] | None = None) -> list[Summary]:
+def _compute(client: Client, written: dd.DataFrame, progress: Callable[[int], None] | None = None) -> list[Summary]:
     """Run the graph on the cluster; cancel it if this process stops waiting (Ctrl-C, an error)."""
     from distributed import KilledWorker, as_completed
 
@@ -335,10 +341,10 @@ class _client:
     def __init__(self, scheduler: str | None, workers: int) -> None:
         self.scheduler = scheduler
         self.workers = workers
-        self.cluster: Any = None
-        self.client: Any = None
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Client:
         import logging
 
         from distributed import Client, LocalCluster

@@ -9,12 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .cells import lines_word, safe_row, spreadsheet_safe, style, wrapped
-from .models import Label, Report, Risk, Finding
-from .models import CLOSING
+from .models import CLOSING, Finding, Label, Report, Risk
 from .render_anc import anc_lines, anc_markdown, anc_record, render_anc_json, render_anc_text
 from .render_catalog import (
-    LABEL_WORDS, render_drugs_csv, render_drugs_json, render_drugs_text, render_summary_json,
-    render_summary_markdown, render_summary_text,
+    LABEL_WORDS,
+    render_drugs_csv,
+    render_drugs_json,
+    render_drugs_text,
+    render_summary_json,
+    render_summary_markdown,
+    render_summary_text,
 )
 from .sources import citation, source_url
 
@@ -143,7 +147,9 @@ def render_text(report: Report, color: bool = False) -> str:
     out: list[str] = []
     current = [(r, f) for r in report.results for f in r.findings if f.counts and f.context == "current"]
     past = [(r, f) for r in report.results for f in r.findings if f.counts and f.context in ("allergy", "history")]
-    denied = [(r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "negated"]
+    denied = [
+        (r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "negated"
+    ]
     possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
     section = [] if report.anc is None else ["", *anc_lines(report.anc, _has_high(report), color)]
     if not report.results:
@@ -187,7 +193,8 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append(style("Possible matches: check the spelling", color, bold=True, yellow=True))
         for r, f in possible:
             where = "" if f.context == "current" else f" [{f.context}]"
-            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean {f.drug.name} ({f.drug.drug_class})?{where}")
+            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean "
+                       f"{f.drug.name} ({f.drug.drug_class})?{where}")
     if report.unmatched:
         numbers = ", ".join(str(r.line) for r in report.unmatched)
         out.append("")

@@ -7,7 +7,7 @@ line-at-a-time implementation):
    matcher, which reads only normalised words, finds the same drugs at the same confidence.
 2. No token spans ASCII whitespace, so a line may be cut into chunks there and each chunk judged alone
    (other spaces, such as a no-break space, stay inside a chunk and are judged with it).
-3. A line with a context cue (matcher.CONTEXT_CUE: "history of", "d/c", "no", "allergic" ...) is its
+3. A line with a context cue (context.CONTEXT_CUE: "history of", "d/c", "no", "allergic" ...) is its
    own key: context is read from the words as written, which a key does not keep.
 """
 
@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .matcher import CONTEXT_CUE
+from .context import CONTEXT_CUE
 from .normalize import CLEARS_NUMBER, SETS_NUMBER, SKIP, chunk_role
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ def _strings(values: Sequence[str]) -> pa.Array:
     data = [v.encode("utf-8", "surrogatepass") for v in values]
     offsets = np.zeros(len(data) + 1, dtype=np.int64)
     np.cumsum([len(d) for d in data], out=offsets[1:])
-    return pa.Array.from_buffers(pa.large_string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
 
 
 def _ints(values: Any) -> pa.Array:

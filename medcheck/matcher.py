@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .catalog import Catalog, load_catalog
+from .context import context_of
 from .errors import InputError
 from .models import CONFIDENCES, Drug, Finding, LineResult, Report
 from .normalize import Token, normalize, tokenize
@@ -23,30 +24,6 @@ MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a d
 SURE_BRAND = 8  # a misspelt brand of fewer letters is only a possible match
 MIN_PART_SOUND = 7  # a component's other spellings are recognised from this many letters
 CONNECTORS = frozenset({"y", "e", "et", "und", "mit", "plus", "con", "com", "i", "og", "och", "en"})
-
-# A line that records an allergy or a past medicine is reported with that context, not as current use.
-ALLERGY = re.compile(r"\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda)\b")
-HISTORY = re.compile(
-    r"\b(hx|h/o|pmh|history of|past|previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|"
-    r"d/c'?d|dc'?d|d/c|was on|no longer|rechallenge\w*|"
-    r"(neutropenia|agranulocytosis|low neutrophils?) (on|from|with|due to|after|secondary to))\b"
-)
-
-
-# A denial of the drug: before it in the same clause (no ";", "," or "." between), or right after it.
-NEGATED_BEFORE = re.compile(
-    r"\b(no(?! longer)|not|never|nil|without|avoid|do not give|don'?t give|refus\w*|declin\w*|den(?:y|ies|ied)|"
-    r"contraindicated)\b[^;,.]*$"
-)
-NEGATED_AFTER = re.compile(r"\W*(refused|declined|not (?:given|taken|taking|started)|contraindicated)\b")
-# Every word that can start one of the patterns above (a superset, for a quick test in bulk; RE2 syntax):
-# a line without any of them is `current` whatever its spelling, so it may share a key with other lines.
-CONTEXT_CUE = (
-    r"(?i)\b(allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|nkda|hx|h/o|pmh|history|past|"
-    r"previous(ly)?|prior|former(ly)?|discontinued|stopped|ceased|d/?c('?d)?|was|no|rechalleng\w*|neutropenia|"
-    r"agranulocytosis|neutrophils?|not|never|nil|without|avoid|do|don'?t|refus\w*|declin\w*|den(y|ies|ied)|"
-    r"contraindicated|completed|finished)\b"
-)
 
 
 _MULTI = re.compile(r"ph|th|ck|qu|ae|oe|c(?=[eiy])")
@@ -65,35 +42,11 @@ def sound_key(text: str) -> str:
     return _FINAL_VOWEL.sub("", _DOUBLE.sub(r"\1", text))
 
 
-# "Completed ganciclovir induction" is history; "venetoclax (ramp-up completed)" is current use.
-# The word may follow a list marker: a bullet, "1.", "2)", "(a)", "[x]", "iv.".
-LEADING_HISTORY = re.compile(r"[\W_]*(?:(?:\d+|[a-z]|[ivx]+)[.):\]]?(?=\W)\W*)?(completed|finished)\b")
-
-
 def max_edits(length: int) -> int:
     """How many edits (OSA distance) a span of this many characters may be from a catalog name."""
     if length < MIN_FUZZY_LENGTH:
         return 0
     return 1 if length < 8 else 2
-
-
-def context_of(text: str, start: int | None = None, end: int | None = None) -> str:
-    """`allergy`, `negated`, `history` or `current`, from the words of the line.
-
-    With the drug's place in the line (start, end), a denial before it in the same clause ("no dipyrone",
-    "Do not give Bactrim", "Patient refuses clozapine") or right after it ("clozapine refused") makes
-    it `negated`: not current use. An allergy line stays `allergy` ("allergic to penicillin, do not give").
-    """
-    folded = text.casefold()
-    if ALLERGY.search(folded):
-        return "allergy"
-    if start is not None and end is not None and (
-        NEGATED_BEFORE.search(folded[:start]) or NEGATED_AFTER.match(folded[end:])
-    ):
-        return "negated"
-    if HISTORY.search(folded) or LEADING_HISTORY.match(folded):
-        return "history"
-    return "current"
 
 
 _RANK = {c: i for i, c in enumerate(CONFIDENCES)}  # exact, likely, possible
@@ -242,9 +195,12 @@ class Matcher:
         near = {w for s in spans.values() for a, b in s for w in (a - 1, b)}
         names = self._part_names.get((combo, number), ())
         for w in sorted(near - taken):
-            if 0 <= w < len(tokens) and len(tokens[w].text) >= MIN_FUZZY_LENGTH:
-                if any(n.startswith(tokens[w].text) for n in names):
-                    return (w, w + 1)
+            if (
+                0 <= w < len(tokens)
+                and len(tokens[w].text) >= MIN_FUZZY_LENGTH
+                and any(n.startswith(tokens[w].text) for n in names)
+            ):
+                return (w, w + 1)
         return None
 
     def _exact(self, tokens: Sequence[Token], free: list[bool]) -> list[_Hit]:
@@ -309,7 +265,9 @@ class Matcher:
                 key, score, confidence = found
                 if key is not None:
                     drug = self.catalog.names[key]
-                    yield _Hit(drug, tokens[i].start, tokens[i + size - 1].end, self.catalog.labels[key], score, confidence)
+                    yield _Hit(
+                        drug, tokens[i].start, tokens[i + size - 1].end, self.catalog.labels[key], score, confidence
+                    )
                 i += size
                 break
             else:

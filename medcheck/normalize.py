@@ -9,40 +9,17 @@ from typing import NamedTuple
 # Units count as noise only right after a number ("1.25 g" is a dose, "penicillin g" is a drug);
 # so do multipliers ("2.4 million units", "3 MIU"), which are part of the amount.
 UNITS = frozenset(
-    """mg mgs mcg ug μg µg g gm gms gram grams kg ml mls l unit units unt u iu meq mmol mol hr hrs h
-    actuat puff puffs dose doses drop drops cc m m2 kg million mu miu""".split()
+    ["mg", "mgs", "mcg", "ug", "μg", "µg", "g", "gm", "gms", "gram", "grams", "kg", "ml", "mls", "l", "unit", "units", "unt", "u", "iu", "meq", "mmol", "mol", "hr", "hrs", "h", "actuat", "puff", "puffs", "dose", "doses", "drop", "drops", "cc", "m", "m2", "kg", "million", "mu", "miu"]
 )
 # Numbers written as words are amounts too ("one tablet three times daily"); "once" is a frequency (NOISE).
-NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve half".split())
+NUMBER_WORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "half"])
 # Words that never name a drug: routes, forms, release types, frequencies, instructions, glue words.
 NOISE = frozenset(
-    """oral orally po iv ivpb ivp im sc sq subq subcut sl pr pv top topical inh inhaled intravenous intramuscular
-    subcutaneous sublingual buccal rectal vaginal nasal ophthalmic otic transdermal cutaneous enteral parenteral
-    injection injectable inj infusion solution soln sol suspension susp syrup elixir tincture emulsion
-    tablet tablets tab tabs capsule capsules cap caps caplet caplets pill pills lozenge troche film
-    cream ointment oint gel lotion patch powder granules sachet spray inhaler aerosol suppository implant
-    vial vials ampule ampoule pen cartridge syringe prefilled kit pack bag bottle
-    chewable disintegrating dispersible effervescent coated enteric extended delayed modified sustained
-    controlled release immediate er xr xl sr cr dr ec ir la odt ds
-    daily qd od bd bid tid tds qid qds mane nocte qhs hs qam qpm qod prn stat once twice thrice weekly monthly nightly
-    bedtime morning evening night noon every each hourly hours hour day days week weeks month months
-    take takes taking take give given apply inject inhale use using by mouth with without food meals
-    as needed directed for of the a an and or in on at to per then until x times
-    de del da do du des di
-    """.split()
+    ["oral", "orally", "po", "iv", "ivpb", "ivp", "im", "sc", "sq", "subq", "subcut", "sl", "pr", "pv", "top", "topical", "inh", "inhaled", "intravenous", "intramuscular", "subcutaneous", "sublingual", "buccal", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "cutaneous", "enteral", "parenteral", "injection", "injectable", "inj", "infusion", "solution", "soln", "sol", "suspension", "susp", "syrup", "elixir", "tincture", "emulsion", "tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "caplet", "caplets", "pill", "pills", "lozenge", "troche", "film", "cream", "ointment", "oint", "gel", "lotion", "patch", "powder", "granules", "sachet", "spray", "inhaler", "aerosol", "suppository", "implant", "vial", "vials", "ampule", "ampoule", "pen", "cartridge", "syringe", "prefilled", "kit", "pack", "bag", "bottle", "chewable", "disintegrating", "dispersible", "effervescent", "coated", "enteric", "extended", "delayed", "modified", "sustained", "controlled", "release", "immediate", "er", "xr", "xl", "sr", "cr", "dr", "ec", "ir", "la", "odt", "ds", "daily", "qd", "od", "bd", "bid", "tid", "tds", "qid", "qds", "mane", "nocte", "qhs", "hs", "qam", "qpm", "qod", "prn", "stat", "once", "twice", "thrice", "weekly", "monthly", "nightly", "bedtime", "morning", "evening", "night", "noon", "every", "each", "hourly", "hours", "hour", "day", "days", "week", "weeks", "month", "months", "take", "takes", "taking", "take", "give", "given", "apply", "inject", "inhale", "use", "using", "by", "mouth", "with", "without", "food", "meals", "as", "needed", "directed", "for", "of", "the", "a", "an", "and", "or", "in", "on", "at", "to", "per", "then", "until", "x", "times", "de", "del", "da", "do", "du", "des", "di"]
 )
 # Counter-ions and hydrates: dropped once a drug word has been kept ("quinidine gluconate" is quinidine).
 SALTS = frozenset(
-    """hydrochloride hcl dihydrochloride hydrobromide hbr sodium disodium potassium dipotassium calcium magnesium
-    lithium mesylate mesilate dimesylate maleate fumarate succinate tartrate bitartrate citrate acetate sulfate
-    sulphate bisulfate phosphate gluconate lactate lactobionate besylate besilate tosylate bromide chloride
-    iodide nitrate hyclate monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous hydrate
-    tromethamine trometamol benzathine procaine salt lysine arginine meglumine dimeglumine olamine pamoate embonate
-    palmitate decanoate enanthate stearate estolate ethylsuccinate napsylate edisylate isethionate xinafoate
-    chlorhydrate sodique disodique potassique calcique clorhidrato cloridrato hidrocloruro hydrochlorid sodico sodica
-    disodico potasico potasica potassico calcico calcica natrium dinatrium kalium sulfato solfato fosfato acetato
-    citrato maleato fumarato succinato tartrato mesilato besilato bromhidrato trihidrato monohidrato dihidrato
-    anhidro anhidra anidro trihydrate monohydratee dihydratee trihydratee""".split()
+    ["hydrochloride", "hcl", "dihydrochloride", "hydrobromide", "hbr", "sodium", "disodium", "potassium", "dipotassium", "calcium", "magnesium", "lithium", "mesylate", "mesilate", "dimesylate", "maleate", "fumarate", "succinate", "tartrate", "bitartrate", "citrate", "acetate", "sulfate", "sulphate", "bisulfate", "phosphate", "gluconate", "lactate", "lactobionate", "besylate", "besilate", "tosylate", "bromide", "chloride", "iodide", "nitrate", "hyclate", "monohydrate", "dihydrate", "trihydrate", "hemihydrate", "sesquihydrate", "anhydrous", "hydrate", "tromethamine", "trometamol", "benzathine", "procaine", "salt", "lysine", "arginine", "meglumine", "dimeglumine", "olamine", "pamoate", "embonate", "palmitate", "decanoate", "enanthate", "stearate", "estolate", "ethylsuccinate", "napsylate", "edisylate", "isethionate", "xinafoate", "chlorhydrate", "sodique", "disodique", "potassique", "calcique", "clorhidrato", "cloridrato", "hidrocloruro", "hydrochlorid", "sodico", "sodica", "disodico", "potasico", "potasica", "potassico", "calcico", "calcica", "natrium", "dinatrium", "kalium", "sulfato", "solfato", "fosfato", "acetato", "citrato", "maleato", "fumarato", "succinato", "tartrato", "mesilato", "besilato", "bromhidrato", "trihidrato", "monohidrato", "dihidrato", "anhidro", "anhidra", "anidro", "trihydrate", "monohydratee", "dihydratee", "trihydratee"]
 )
 # (The second half: the same counter-ions and hydrates in French, Spanish, Portuguese, Italian and German.)
 

@@ -141,7 +141,8 @@ def render_summary_markdown(summary: Summary) -> str:
             out.append(f"| {risk.value} | {summary.by_risk[risk.value]} |{extra}")
     out += ["", "| context | rows |", "|---|---|"]
     out += [f"| {context} | {n} |" for context, n in summary.by_context.most_common()]
-    out += ["", "| drug | risk | rows |" + (" patients |" if patients else ""), "|---|---|---|" + ("---|" if patients else "")]
+    out += ["", "| drug | risk | rows |" + (" patients |" if patients else ""),
+            "|---|---|---|" + ("---|" if patients else "")]
     for drug, n in summary.drugs_by_tier():
         extra = f" {len(summary.patients[drug])} |" if patients else ""
         out.append(f"| {drug} | {summary.risk_of.get(drug, '')} | {n} |{extra}")

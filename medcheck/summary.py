@@ -45,7 +45,10 @@ class Summary:
     def drugs_by_tier(self) -> list[tuple[str, int]]:
         """(drug, rows), strongest tier first, then most rows first."""
         order = {r.value: i for i, r in enumerate(Risk)}
-        return sorted(self.by_drug.items(), key=lambda kv: (order.get(self.risk_of.get(kv[0], ""), len(order)), -kv[1], kv[0]))
+        return sorted(
+            self.by_drug.items(),
+            key=lambda kv: (order.get(self.risk_of.get(kv[0], ""), len(order)), -kv[1], kv[0]),
+        )
 
     def count(self, found: Sequence[Counted], rows: int) -> None:
         """Add `rows` flagged rows that name these findings."""

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from medcheck import load_catalog  # noqa: E402
-from medcheck.matcher import matcher_for  # noqa: E402
+from medcheck import load_catalog
+from medcheck.matcher import matcher_for
 
 COMBINATIONS = {
     "sulfamethoxazole-trimethoprim": frozenset({"sulfamethoxazole", "trimethoprim"}),
@@ -127,7 +127,8 @@ def score(items: list[tuple[str, set[str]]]) -> Score:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("heldout", type=Path, help="folder with labels/clinical_labels.csv and labels/register_substances.csv")
+    parser.add_argument("heldout", type=Path,
+                        help="folder with labels/clinical_labels.csv and labels/register_substances.csv")
     parser.add_argument("registers", type=Path, help="folder with ar_anmat.csv and co_cum.csv")
     parser.add_argument("--show-errors", action="store_true", help="list every miss and every wrong finding")
     args = parser.parse_args(argv)

@@ -64,19 +64,21 @@ def bdpm(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return rows
 
 
+def _zip_table(z: zipfile.ZipFile, name: str) -> list[list[str]]:
+    """The rows of the UTF-8 CSV file `name` inside the archive `z`."""
+    return list(csv.reader(io.StringIO(z.read(name).decode("utf-8"), newline="")))
+
+
 def dpd(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     """Canada: drug, ingred and status files of the marketed, approved and dormant extracts (human products)."""
     rows: dict[str, list[str]] = {}
     for archive, suffix in (("allfiles.zip", ""), ("allfiles_ap.zip", "_ap"), ("allfiles_dr.zip", "_dr")):
         with zipfile.ZipFile(io.BytesIO(_verified(folder / archive, pins))) as z:
-            def table(name: str) -> list[list[str]]:
-                return list(csv.reader(io.StringIO(z.read(f"{name}{suffix}.txt").decode("utf-8"), newline="")))
-
             ingredients: dict[str, list[str]] = defaultdict(list)
-            for r in table("ingred"):
+            for r in _zip_table(z, f"ingred{suffix}.txt"):
                 ingredients[r[0]].append(r[2])
-            status = {r[0]: r[2] for r in table("status") if r[1] == "Y"}
-            for r in table("drug"):
+            status = {r[0]: r[2] for r in _zip_table(z, f"status{suffix}.txt") if r[1] == "Y"}
+            for r in _zip_table(z, f"drug{suffix}.txt"):
                 if r[2] != "Human" or r[0] in rows:
                     continue
                 rows[r[0]] = [r[0], r[4].strip(), ";".join(_unique(ingredients[r[0]])),

@@ -465,9 +465,9 @@ def test_bulk_keys_collapse_doses_routes_and_frequencies():
 def test_annotate_agrees_with_the_matcher_line_by_line(repeat):
     import pyarrow as pa
 
+    from medcheck import load_catalog
     from medcheck.annotate import ResultCache, annotate
     from medcheck.matcher import matcher_for
-    from medcheck import load_catalog
 
     lines = corpus_lines()[:2000] * repeat
     matcher = matcher_for(load_catalog())

@@ -12,8 +12,8 @@ import pytest
 from medcheck.catalog import build_catalog, load_catalog
 from medcheck.errors import CatalogError
 from medcheck.models import EVIDENCE_LEVELS, Label, Risk
-from medcheck.sources import source_kind
 from medcheck.normalize import normalize
+from medcheck.sources import source_kind
 
 from .conftest import HEADER, TINY_ROWS
 

@@ -203,7 +203,8 @@ def test_the_spooled_copy_is_named_stdin_only_while_it_exists(monkeypatch):
     import io
     import sys
 
-    from medcheck.exports import _name, _spooled_stdin, csv_header
+    from medcheck.exports import _name, _spooled_stdin
+    from medcheck.parse import csv_header
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     with _spooled_stdin() as spooled:

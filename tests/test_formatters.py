@@ -10,7 +10,13 @@ import pytest
 
 from medcheck import __version__
 from medcheck.formatters import (
-    CLOSING, REPORT_FORMATTERS, render_csv, render_json, render_markdown, render_text, summary_line,
+    CLOSING,
+    REPORT_FORMATTERS,
+    render_csv,
+    render_json,
+    render_markdown,
+    render_text,
+    summary_line,
 )
 from medcheck.models import ADVICE_SOURCES, Report
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from medcheck.context import context_of
 from medcheck.keys import ChunkRoles, bulk_keys, reference_key
-from medcheck.matcher import context_of
 from medcheck.normalize import normalize
 
 from .test_batch import corpus_lines

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from medcheck import check_lines, check_text, load_catalog
-from medcheck.matcher import Matcher, context_of, matcher_for, max_edits
+from medcheck.context import context_of
+from medcheck.matcher import Matcher, matcher_for, max_edits
 
 DATA = Path(__file__).parent / "data"
 
@@ -381,8 +382,9 @@ def test_a_single_string_is_a_pasted_list_not_characters():
 def test_missing_values_are_blank_lines_and_other_types_are_an_error():
     import math
 
-    import medcheck
     import pandas as pd
+
+    import medcheck
 
     report = medcheck.check(["clozapine", None, math.nan, pd.NA, "ibuprofen"])
     assert [(r.line, r.findings[0].drug.name) for r in report.results] == [(1, "clozapine"), (5, "ibuprofen")]

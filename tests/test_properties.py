@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medcheck import check_lines, load_catalog
+from medcheck.context import context_of
 from medcheck.keys import ChunkRoles, bulk_keys
-from medcheck.matcher import context_of, matcher_for
+from medcheck.matcher import matcher_for
 from medcheck.models import CONFIDENCES, CONTEXTS
 from medcheck.normalize import SALTS, UNITS, fold, normalize, tokenize
 

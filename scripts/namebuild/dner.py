@@ -14,7 +14,7 @@ import bz2
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from importlib import resources
 
 from medcheck.normalize import normalize
@@ -34,7 +34,7 @@ def dictionary_bytes() -> bytes:
 
 def load(raw: bytes) -> tuple[dict[str, list[str]], dict[str, dict[str, object]], dict[str, dict[str, object]]]:
     """(variant -> canonicals, canonical -> data, variant -> {'is_brand': ...}) from the package's pickle."""
-    d = pickle.loads(bz2.decompress(raw))  # noqa: S301 - a pinned file checked by its SHA-256
+    d = pickle.loads(bz2.decompress(raw))
     return d["drug_variant_to_canonical"], d["drug_canonical_to_data"], d["drug_variant_to_variant_data"]
 
 

@@ -16,7 +16,7 @@ DNER = "DrugBank/MeSH"
 HAND = "hand-curated"
 
 # Words normalize drops that join a name's parts rather than describe a form or route.
-GLUE = frozenset("and or of the a an for with in on at to per by".split())
+GLUE = frozenset(["and", "or", "of", "the", "a", "an", "for", "with", "in", "on", "at", "to", "per", "by"])
 MAX_NAME_WORDS = 4
 MAX_GUARD_WORDS = 3
 # Names that describe another substance or a lab material, not the medicine itself.
@@ -54,8 +54,9 @@ def usable(name: str, max_words: int = MAX_NAME_WORDS, digits: bool = True) -> s
     """The normalised name if it can appear in a medication list, else None.
 
     Systematic chemical names (parentheses, commas, several numbered parts), lab materials, names
-    holding a form or route word or made of salt words only, and names of three letters or fewer (abbreviations, curated by hand with a source) are left out;
-    with digits=False any digit does (research codes such as "ICI 46683", "RO 22-1319").
+    holding a form or route word or made of salt words only, and names of three letters or fewer
+    (abbreviations, curated by hand with a source) are left out; with digits=False any digit does
+    (research codes such as "ICI 46683", "RO 22-1319").
     """
     if "(" in name or ")" in name or "," in name or DROP_WORDS.search(name):
         return None

@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,15 +58,7 @@ AUTHORITIES = [r.authority for r in REGISTERS]
 # TRIHYDRATÉE", Latin "metamizolum natricum monohydricum"), after accents are removed; normalize drops
 # the English ones.
 SALT_WORDS = frozenset(
-    """chlorhydrate dichlorhydrate bromhydrate sodium potassium calcium magnesium lithium zinc sodique disodique
-    potassique dipotassique calcique magnesique besilate mesilate maleate fumarate succinate tartrate hydrogenotartrate
-    citrate acetate sulfate phosphate gluconate lactate chlorure bromure iodure nitrate monohydrate monohydratee
-    dihydrate dihydratee trihydrate trihydratee hemihydrate hemihydratee sesquihydrate pentahydrate anhydre base
-    hyclate tosilate oxalate pamoate embonate palmitate decanoate enantate stearate lysinate meglumine trometamol
-    arginine benzathine procaine sel hydrate hydratee hexahydrate hexahydratee
-    natricum dinatricum kalicum calcicum magnesicum hydrochloridum dihydrochloridum hydrobromidum sulfas phosphas
-    acetas citras maleas fumaras tartras mesilas besilas succinas monohydricum dihydricum trihydricum anhydricum
-    hemihydricum sesquihydricum ut sodio potassio calcio magnesio""".split()
+    ["chlorhydrate", "dichlorhydrate", "bromhydrate", "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "sodique", "disodique", "potassique", "dipotassique", "calcique", "magnesique", "besilate", "mesilate", "maleate", "fumarate", "succinate", "tartrate", "hydrogenotartrate", "citrate", "acetate", "sulfate", "phosphate", "gluconate", "lactate", "chlorure", "bromure", "iodure", "nitrate", "monohydrate", "monohydratee", "dihydrate", "dihydratee", "trihydrate", "trihydratee", "hemihydrate", "hemihydratee", "sesquihydrate", "pentahydrate", "anhydre", "base", "hyclate", "tosilate", "oxalate", "pamoate", "embonate", "palmitate", "decanoate", "enantate", "stearate", "lysinate", "meglumine", "trometamol", "arginine", "benzathine", "procaine", "sel", "hydrate", "hydratee", "hexahydrate", "hexahydratee", "natricum", "dinatricum", "kalicum", "calcicum", "magnesicum", "hydrochloridum", "dihydrochloridum", "hydrobromidum", "sulfas", "phosphas", "acetas", "citras", "maleas", "fumaras", "tartras", "mesilas", "besilas", "succinas", "monohydricum", "dihydricum", "trihydricum", "anhydricum", "hemihydricum", "sesquihydricum", "ut", "sodio", "potassio", "calcio", "magnesio"]
 )
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^acide (\w+?)ique\b")

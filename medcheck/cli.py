@@ -320,6 +320,47 @@ def batch(
     raise SystemExit(1 if summary.flagged_rows else 0)
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but this computer's own address lets other computers "
+                   "on the network reach the page and the lists pasted into it.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default web browser.")
+@drug_list_option
+@reports_errors
+def serve(port: int, host: str, open_browser: bool, drug_list: Path | None) -> None:
+    """Start the local web page: paste a list or upload an export in a browser; nothing leaves the machine.
+
+    Stop it with Ctrl-C. Needs the web extra: pip install "medcheck[web]".
+
+    Example:
+
+        medcheck serve --open
+    """
+    from .web import LOOPBACK, WebServer
+
+    if host not in LOOPBACK:
+        click.echo(f"medcheck: warning: listening on {host}, not on this computer only: anyone who can reach it "
+                   "can use the page and see what is checked.", err=True)
+    try:
+        server = WebServer(host, port, load_catalog(drug_list))
+    except OSError as exc:
+        raise UsageFailure(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port") from None
+    click.echo(f"medcheck: the page is at {server.url} (Ctrl-C stops it)", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()  # returns on Ctrl-C (werkzeug's server takes the KeyboardInterrupt)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("medcheck: stopped.", err=True)
+
+
 class Progress:
     """Rows done and rows per second, redrawn on one stderr line."""
 

@@ -14,7 +14,7 @@ from .exports import Source, _name, _NotUtf8, _spooled_stdin, choose_column, sou
 from .files import Atomic, Writer, output_format, same_file
 from .keys import ChunkRoles
 from .matcher import matcher_for
-from .models import Context, Risk
+from .models import Context, FileFormat, Risk
 from .parse import read_batches
 from .summary import Summary, Tally
 
@@ -47,7 +47,7 @@ def run_batch(
                              stdout=stdout, progress=progress, min_risk=min_risk, context=context)
     if output is not None and same_file(source_path, output):
         raise InputError(f"{output}: is the input file; write the output to another path with -o")
-    out_format = ("csv", False, ",") if output is None else output_format(output)  # refused before reading
+    out_format = FileFormat("csv", False, ",") if output is None else output_format(output)  # refused before reading
     # Into a file, UTF-8 is taken from the first block and checked while reading; the run starts again
     # if the check fails. On stdout nothing can be taken back, so the whole file is checked first.
     source = source_for(source_path, whole_file=output is None)
@@ -109,7 +109,7 @@ def _choose(columns: Sequence[str], wanted: str | None, name: str, role: str, no
 def _check_export(
     source: Source,
     output: Path | None,
-    out_format: tuple[str, bool, str],
+    out_format: FileFormat,
     column: str | None,
     id_column: str | None,
     catalog: Catalog | None,
@@ -143,7 +143,8 @@ def _check_export(
         out_fmt, out_gzip, out_delim = out_format
         tally = Tally(summary)
         with Atomic(output) as target:
-            writer = Writer(target if output is not None else stdout, out_fmt, out_delim, out_schema, gzip=out_gzip,
+            sink = target if output is not None else stdout
+            writer = Writer(sink, out_fmt, out_delim or ",", out_schema, gzip=out_gzip,
                             name=output if output is not None else "stdout")
             try:
                 for batch, found in stream:

@@ -144,7 +144,8 @@ def unit_option(what: str) -> Callable[[F], F]:
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path, allow_dash=True), default="-")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS["report"])), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(str(f) for f in FORMATTERS["report"])), default="text",
+              show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 also when a line is only a possible match or not matched.")
 @click.option("--anc", "anc_value", default=None, metavar="VALUE",
               help="The person's absolute neutrophil count, cells per microlitre (see --unit): adds its sourced "

@@ -93,7 +93,7 @@ def input_paths(pattern: str | Path) -> list[Path]:
         files = [path]
     else:
         raise InputError(f"{pattern}: file not found")
-    kinds = {format_of(p)[0] for p in files}  # also rejects an unknown file type, naming the file
+    kinds = {format_of(p).kind for p in files}  # also rejects an unknown file type, naming the file
     if len(kinds) > 1:
         raise InputError(f"{pattern}: mixes CSV and Parquet files; check one kind at a time")
     return files
@@ -116,8 +116,7 @@ def export_schema(path: Path) -> pa.Schema:
     """
     import pyarrow as pa
 
-    fmt, _, _ = format_of(path)
-    if fmt == "parquet":
+    if format_of(path).kind == "parquet":
         import pyarrow.parquet as pq
 
         try:

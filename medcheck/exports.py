@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 from .errors import InputError
 from .files import Claimed
+from .models import FileFormat
 
 if TYPE_CHECKING:
     pass
@@ -56,20 +57,20 @@ def _name(path: Path | None) -> str:
     return "stdin" if path is None or path in _STDIN_COPIES else str(path)
 
 
-def format_of(path: Path) -> tuple[str, bool, str | None]:
-    """(format, gzip, delimiter if the extension fixes it) from a file name."""
+def format_of(path: Path) -> FileFormat:
+    """How an input file is read, from its name (the delimiter only where the extension fixes it)."""
     name = path.name.lower()
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
     if name.endswith((".parquet", ".pq")):
-        return "parquet", gz, None
+        return FileFormat("parquet", gz, None)
     if name.endswith((".tsv", ".tab")):
-        return "csv", gz, "\t"
+        return FileFormat("csv", gz, "\t")
     if name.endswith(".csv"):
-        return "csv", gz, None
+        return FileFormat("csv", gz, None)
     if name.endswith(".txt"):
-        return "csv", gz, None
+        return FileFormat("csv", gz, None)
     raise InputError(f"{_name(path)}: unknown file type; use .csv, .tsv, .txt, .csv.gz or .parquet")
 
 

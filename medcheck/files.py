@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import InputError
+from .models import FileFormat
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,8 +65,8 @@ def _cannot_write(name: object, exc: OSError, option: str) -> InputError:
     return InputError(f"{name}: cannot write ({reason}); {fix}")
 
 
-def output_format(path: Path) -> tuple[str, bool, str]:
-    """(format, gzip-compressed, delimiter) of an -o file, from its name.
+def output_format(path: Path) -> FileFormat:
+    """How an -o file is written, from its name.
 
     .txt is written tab-separated, as .tsv is: a .txt export is most often tab-separated, and medcheck
     reads one back by its header's delimiter.
@@ -77,11 +78,11 @@ def output_format(path: Path) -> tuple[str, bool, str]:
     if name.endswith((".parquet", ".pq")):
         if gz:
             raise InputError(f"{path}: Parquet compresses itself; name the output .parquet, without .gz")
-        return "parquet", False, ","
+        return FileFormat("parquet", False, ",")
     if name.endswith((".tsv", ".tab", ".txt")):
-        return "csv", gz, "\t"
+        return FileFormat("csv", gz, "\t")
     if name.endswith(".csv"):
-        return "csv", gz, ","
+        return FileFormat("csv", gz, ",")
     raise InputError(f"{path}: unknown output type; use .csv, .tsv, .txt, .csv.gz, .tsv.gz or .parquet")
 
 

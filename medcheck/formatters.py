@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .cells import lines_word, safe_row, spreadsheet_safe, style, wrapped
-from .models import CLOSING, Finding, Label, Report, Risk
+from .models import CLOSING, Finding, Format, Label, Report, Risk
 from .render_anc import anc_lines, anc_markdown, anc_record, render_anc_json, render_anc_text
 from .render_catalog import (
     LABEL_WORDS,
@@ -231,10 +231,10 @@ def render_markdown(report: Report) -> str:
 
 
 REPORT_FORMATTERS: dict[str, Callable[[Report], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "csv": render_csv,
-    "markdown": render_markdown,
+    Format.TEXT: render_text,
+    Format.JSON: render_json,
+    Format.CSV: render_csv,
+    Format.MARKDOWN: render_markdown,
 }
 FORMATTERS: dict[str, dict[str, Callable[[Any], str]]] = {
     "report": dict(REPORT_FORMATTERS),

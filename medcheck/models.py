@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from typing import NamedTuple
 
 EVIDENCE_LEVELS: tuple[str, ...] = ("labeled", "frequent", "case-reports", "cytotoxic")
 """The older one-word grade, kept for existing readers of the JSON output; `risk` and `label` replace it."""
@@ -63,6 +64,15 @@ class Format(Word):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+
+
+class FileFormat(NamedTuple):
+    """How a file is read or written, from its name: `csv` or `parquet`, gzip-compressed or not, and the
+    delimiter when the name fixes it (None: detected from the header)."""
+
+    kind: str
+    gzip: bool
+    delimiter: str | None
 
 
 CONFIDENCES: tuple[str, ...] = tuple(c.value for c in Confidence)

@@ -60,13 +60,27 @@ def paste_and_check(browser, server, text: str, anc: str = "") -> str:
     from selenium.webdriver.common.by import By
 
     browser.get(server.url)
+    wait_for_heading(browser, "Check a medication list")
     box = browser.find_element(By.ID, "meds")
     box.clear()
     browser.execute_script("arguments[0].value = arguments[1];", box, text)  # as a paste, newlines and all
     if anc:
         browser.find_element(By.ID, "anc").send_keys(anc)
     browser.find_element(By.CSS_SELECTOR, "form[action='/check'] button[type=submit]").click()
+    wait_for_heading(browser, "Report")
     return browser.find_element(By.TAG_NAME, "main").text
+
+
+def wait_for_heading(browser, start: str) -> None:
+    """Wait (up to 30 s) until the page that a form post loads shows its h1."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def loaded(driver) -> bool:
+        headings = driver.find_elements(By.TAG_NAME, "h1")
+        return bool(headings) and headings[0].text.startswith(start)
+
+    WebDriverWait(browser, 30).until(loaded)
 
 
 @needs_browser
@@ -106,6 +120,7 @@ def test_upload_shows_the_summary_and_downloads_the_checked_file(browser, server
     browser.find_element(By.ID, "export").send_keys(str(DATA / "synthea_medications_slice.csv"))
     browser.find_element(By.ID, "id_column").send_keys("PATIENT")
     browser.find_element(By.CSS_SELECTOR, "form[action='/upload'] button[type=submit]").click()
+    wait_for_heading(browser, "Checked")
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "Checked synthea_medications_slice.csv" in text and "Rows by risk" in text and "vancomycin" in text
     assert browser.find_elements(By.CSS_SELECTOR, ".bar")
@@ -145,6 +160,7 @@ def test_the_page_works_by_keyboard_and_its_fields_are_labelled(browser, server)
         active = browser.switch_to.active_element
     assert active.tag_name == "button"
     active.send_keys(Keys.ENTER)
+    wait_for_heading(browser, "Report")
     assert "clozapine" in browser.find_element(By.TAG_NAME, "main").text
 
 

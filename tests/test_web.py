@@ -300,3 +300,31 @@ def test_text_colours_have_readable_contrast():
     for name in ("ink", "muted", "accent", "high"):
         assert contrast(colours[name], "#ffffff") >= 4.5, name
     assert contrast("#ffffff", colours["accent"]) >= 4.5  # the button's white text
+
+
+def test_the_anc_from_a_white_count_and_differential(client):
+    page = client.post("/check", data={"meds": "ibuprofen 400 mg", "wbc": "3500", "neutrophils": "30", "bands": "1"},
+                       headers=HOST).data.decode()
+    assert "Neutrophil count (ANC): 1085/µL" in page and "mild neutropenia" in page
+    both = client.post("/check", data={"meds": "x", "anc": "800", "wbc": "3500", "neutrophils": "30"}, headers=HOST)
+    assert both.status_code == 400 and "either the ANC or the white count" in both.data.decode()
+    bad = client.post("/check", data={"meds": "x", "anc": "-5"}, headers=HOST)
+    assert bad.status_code == 400 and "ANC -5 is negative" in bad.data.decode()
+
+
+def test_a_parquet_upload_comes_back_as_parquet(client, tmp_path):
+    import re
+
+    import pandas as pd
+
+    src = tmp_path / "meds.parquet"
+    pd.DataFrame({"id": ["007", "008"], "medication": ["clozapine 100 mg", "metformin"]}).to_parquet(src)
+    page = client.post("/upload", data={"export": (open(src, "rb"), "meds.parquet")}, headers=HOST,
+                       content_type="multipart/form-data").data.decode()
+    token = re.search(r"/download/([\w-]+)", page).group(1)
+    got = client.get(f"/download/{token}", headers=HOST)
+    out = tmp_path / "out.parquet"
+    out.write_bytes(got.data)
+    frame = pd.read_parquet(out)
+    assert got.headers["Content-Disposition"] == 'attachment; filename="meds-checked.parquet"'
+    assert frame["id"].tolist() == ["007", "008"] and frame["medcheck_flag"].tolist() == ["true", "false"]

@@ -281,9 +281,9 @@ class WebServer:
     """The app on a socket bound to host:port (port 0: any free port), served until stopped."""
 
     def __init__(self, host: str, port: int, catalog: Catalog | None = None) -> None:
+        require_flask()  # before werkzeug, which comes with Flask
         from werkzeug.serving import make_server
 
-        require_flask()
         self.server = make_server(host, port, None, threaded=True)  # type: ignore[arg-type]
         self.port = self.server.server_port
         self.app = create_app(host, self.port, catalog)

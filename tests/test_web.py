@@ -328,3 +328,23 @@ def test_a_parquet_upload_comes_back_as_parquet(client, tmp_path):
     frame = pd.read_parquet(out)
     assert got.headers["Content-Disposition"] == 'attachment; filename="meds-checked.parquet"'
     assert frame["id"].tolist() == ["007", "008"] and frame["medcheck_flag"].tolist() == ["true", "false"]
+
+
+def test_serve_without_flask_names_the_extra(monkeypatch):
+    import builtins
+
+    from click.testing import CliRunner
+
+    from medcheck.cli import cli
+
+    real_import = builtins.__import__
+
+    def no_flask(name, *args, **kwargs):
+        if name.split(".")[0] in ("flask", "werkzeug"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_flask)
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert result.stderr == 'Error: the web page needs Flask; install it with: pip install "medcheck[web]"\n'

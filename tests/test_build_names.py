@@ -162,3 +162,36 @@ def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
     assert ("", "metforal", BRAND) in got and ("", "metformine", GENERIC) in got
     assert not any(n.norm == "acid reducer" for n in out)
     assert pins[0]["extract"] == "scripts/registers/r1.csv.gz" and uncertain == {}
+
+
+def test_a_synonym_two_substances_share_hands_no_drug_the_others_names():
+    """'MONOMYCIN' names erythromycin ethylsuccinate in the FDA list and 'monomycin A' names paromomycin in
+    the dictionary: paromomycin's names must not become erythromycin's; an entry holding the catalog
+    drug's own name ('ceftaroline' with 'ceftaroline fosamil') is the drug's."""
+    import bz2
+    import pickle
+
+    from namebuild import dner
+
+    raw = bz2.compress(pickle.dumps({
+        "drug_variant_to_canonical": {
+            "paromomycin": ["paromomycin"], "monomycin a": ["paromomycin"], "humatin": ["paromomycin"],
+            "ceftaroline": ["ceftaroline"], "ceftaroline fosamil": ["ceftaroline"], "teflaro": ["ceftaroline"],
+        },
+        "drug_canonical_to_data": {"paromomycin": {"drugbank_id": "DB01421", "medline_plus_id": "x"},
+                                   "ceftaroline": {"drugbank_id": "DB06590"}},
+        "drug_variant_to_variant_data": {"humatin": {"is_brand": True}, "teflaro": {"is_brand": True}},
+    }))
+    catalog = {"erythromycin": {"erythromycin", "monomycin"}, "ceftaroline fosamil": {"ceftaroline fosamil"}}
+    found, _ = dner.names(raw, catalog, {}, set())
+    assert not [n for n in found if n.drug == "erythromycin"]
+    assert {n.display for n in found if n.drug == "ceftaroline fosamil"} == {"ceftaroline", "ceftaroline fosamil",
+                                                                        "teflaro"}
+    assert {n.display for n in found if n.drug == ""} >= {"paromomycin", "humatin"}  # another medicine: the guard
+
+
+def test_paromomycin_is_not_read_as_erythromycin():
+    from medcheck import check_text
+
+    for line in ("Humatin 250 mg", "paromomycin 500 mg PO tid", "aminosidine"):
+        assert all(f.drug.name != "erythromycin" for r in check_text(line).results for f in r.findings), line

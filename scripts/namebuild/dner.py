@@ -84,7 +84,12 @@ def names(
         ref = _ref(data)
         own = sorted(variants[canonical])
         norms = {normalize(v) for v in (canonical, *own)}
-        drugs = set().union(*(owner.get(n, set()) for n in norms))
+        # An entry is a catalog drug's when its canonical name is one of the drug's names, or one of its
+        # names is the drug's own ("ceftaroline", with "ceftaroline fosamil"): a synonym two substances
+        # share ("MONOMYCIN": erythromycin ethylsuccinate in the FDA list, "monomycin A" paromomycin)
+        # must not hand one drug the other's names.
+        shared = set().union(*(owner.get(n, set()) for n in norms))
+        drugs = set(owner.get(normalize(canonical), set())) | {d for d in shared if normalize(d) in norms}
         if _JOINERS.search(canonical):
             parts = components(canonical)
             combo = by_parts.get(parts)

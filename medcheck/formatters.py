@@ -6,10 +6,11 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .cells import lines_word, safe_row, spreadsheet_safe, style, wrapped
-from .models import CLOSING, Finding, Format, Label, Report, Risk
+from .models import CLOSING, Finding, Format, Label, LineResult, Report, Risk
 from .render_anc import anc_lines, anc_markdown, anc_record, render_anc_json, render_anc_text
 from .render_catalog import (
     LABEL_WORDS,
@@ -141,16 +142,35 @@ def _has_high(report: Report) -> bool:
     return any(f.counts and f.drug.risk == Risk.HIGH for r in report.results for f in r.findings)
 
 
+@dataclass(frozen=True)
+class Sections:
+    """A report's findings as every human-facing format shows them (text, the web page)."""
+
+    current: list[tuple[LineResult, Finding]]  # sure, taken now
+    past: list[tuple[LineResult, Finding]]  # sure, an allergy or past use
+    denied: list[tuple[LineResult, Finding]]  # the line says it is not taken
+    possible: list[tuple[LineResult, Finding]]  # did you mean...?
+    cited: list[str]  # the advice's sources, once each (a leaflet is shown beside its drug instead)
+
+
+def sections(report: Report) -> Sections:
+    """Split a report's findings into the sections the text report and the web page show."""
+    pairs = [(r, f) for r in report.results for f in r.findings]
+    current = [(r, f) for r, f in pairs if f.counts and f.context == "current"]
+    past = [(r, f) for r, f in pairs if f.counts and f.context in ("allergy", "history")]
+    cited = dict.fromkeys(s for _, f in (*current, *past) if not f.drug.leaflet for s in f.advice_sources)
+    return Sections(
+        current, past, [(r, f) for r, f in pairs if f.confidence != "possible" and f.context == "negated"],
+        [(r, f) for r, f in pairs if f.confidence == "possible"], list(cited),
+    )
+
+
 def render_text(report: Report, color: bool = False) -> str:
     """What a pharmacist reads: flagged drugs grouped by risk tier (strongest first) with each tier's advice,
     past use and allergies apart, possible matches apart, unmatched lines named, and the closing reminder."""
     out: list[str] = []
-    current = [(r, f) for r in report.results for f in r.findings if f.counts and f.context == "current"]
-    past = [(r, f) for r in report.results for f in r.findings if f.counts and f.context in ("allergy", "history")]
-    denied = [
-        (r, f) for r in report.results for f in r.findings if f.confidence != "possible" and f.context == "negated"
-    ]
-    possible = [(r, f) for r in report.results for f in r.findings if f.confidence == "possible"]
+    parts = sections(report)
+    current, past, denied, possible = parts.current, parts.past, parts.denied, parts.possible
     section = [] if report.anc is None else ["", *anc_lines(report.anc, _has_high(report), color)]
     if not report.results:
         return "\n".join(["No medication lines to check.", *section, *([""] if section else []), CLOSING])
@@ -202,10 +222,9 @@ def render_text(report: Report, color: bool = False) -> str:
     if not (current or past or denied or possible):
         out.insert(0, "No drug known to cause neutropenia or agranulocytosis was found.")
     out.extend(section)
-    cited = dict.fromkeys(s for r, f in (*current, *past) if not f.drug.leaflet for s in f.advice_sources)
-    if cited:
+    if parts.cited:
         out.extend(["", "Where the advice comes from:"])
-        for source in cited:
+        for source in parts.cited:
             out.extend(wrapped(citation(source), "  "))
     out.append("")
     out.append(f"{lines_word(len(report.results))} checked. " + CLOSING)

@@ -80,6 +80,11 @@ CITATIONS: dict[str, str] = {
 }
 
 
+def cited_name(source: str) -> str:
+    """A source's publisher and title where medcheck knows them, else its address."""
+    return CITATIONS.get(source, source_url(source))
+
+
 def citation(source: str) -> str:
     """A source as a person reads it: publisher and title, then the address."""
     url = source_url(source)

@@ -17,10 +17,10 @@ from .anc import anc_from_differential, read_anc
 from .catalog import Catalog, load_catalog
 from .errors import InputError, MedcheckError
 from .exports import format_of
-from .formatters import LABEL_WORDS, RISK_HEADINGS, shown_name
+from .formatters import LABEL_WORDS, RISK_HEADINGS, sections, shown_name
 from .models import CLOSING, AncReading, Finding, LineResult, Report, Risk
 from .render_anc import anc_record
-from .sources import citation, source_url
+from .sources import cited_name, source_url
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -64,28 +64,23 @@ class Group:
 
 def report_view(report: Report) -> dict[str, Any]:
     """What the report template needs: findings grouped by tier (strongest first), past use, denials,
-    possible matches, unmatched lines, and the advice's sources."""
-    current = [Shown(r, f) for r in report.results for f in r.findings if f.counts and f.context == "current"]
+    possible matches, unmatched lines, and the advice's sources (the sections of the text report)."""
+    parts = sections(report)
     groups = []
     for tier in Risk:
-        group = Group(tier, RISK_HEADINGS[tier], [s for s in current if s.finding.drug.risk == tier])
+        group = Group(tier, RISK_HEADINGS[tier], [Shown(r, f) for r, f in parts.current if f.drug.risk == tier])
         for shown in group.items:
             if not shown.finding.drug.leaflet and shown.finding.advice not in group.advice:
                 group.advice.append(shown.finding.advice)
         if group.items:
             groups.append(group)
-    past = [Shown(r, f) for r in report.results for f in r.findings if f.counts and f.context != "current"]
-    cited = dict.fromkeys(
-        s for shown in (*current, *past) if not shown.finding.drug.leaflet for s in shown.finding.advice_sources
-    )
     return {
         "groups": groups,
-        "past": past,
-        "denied": [Shown(r, f) for r in report.results for f in r.findings
-                   if f.confidence != "possible" and f.context == "negated"],
-        "possible": [Shown(r, f) for r in report.results for f in r.findings if f.confidence == "possible"],
+        "past": [Shown(r, f) for r, f in parts.past],
+        "denied": [Shown(r, f) for r, f in parts.denied],
+        "possible": [Shown(r, f) for r, f in parts.possible],
         "unmatched": list(report.unmatched),
-        "advice_sources": [(citation(s).rsplit(": http", 1)[0], source_url(s)) for s in cited],
+        "advice_sources": [(cited_name(s), source_url(s)) for s in parts.cited],
         "anc": None if report.anc is None else anc_record(report.anc),
         "warn": report.anc is not None and (report.anc.low or any(g.risk == Risk.HIGH for g in groups)),
         "lines": len(report.results),

@@ -1,18 +1,19 @@
 """Measure medcheck on held-out real medication strings: recall and precision per source.
 
-The held-out sets come from sources that medcheck does not use for names, and are not part of
-this repository (scripts/heldout_sources.json says where each was taken from, with checksums):
+The held-out sets come from sources that medcheck does not use for names (scripts/heldout_sources.json
+says where each was taken from, with checksums); their hand labels are under scripts/heldout/labels/,
+the register products are not part of this repository (scripts/heldout/make_registers.py makes them):
 - a Brazilian city's list of essential medicines (REMUME 2025, Porto Alegre; Portuguese), labelled by
-  hand (labels/remume_labels.csv) and scored only once, after the matching changes were made;
+  hand (remume_labels.csv.gz);
 - clinical strings of two public de-identified ICU demo databases (MIMIC-III Clinical Database Demo
   1.4 and eICU Collaborative Research Database Demo, ODbL 1.0): prescriptions, ICU input labels,
   medication, infusion and admission drug names, intake labels; each distinct string labelled by hand
-  with the catalog drugs it names, without running medcheck (labels/clinical_labels.csv);
+  with the catalog drugs it names, without running medcheck (clinical_labels.csv.gz);
 - product names and active-substance strings of two Spanish-language national registers that are not
   imported as names (Argentina's ANMAT vademécum, Colombia's INVIMA CUM), labelled by the composition
-  each product publishes (labels/register_substances.csv maps published substances to catalog drugs).
+  each product publishes (register_substances.csv.gz maps published substances to catalog drugs).
 
-Usage: python scripts/evaluate_heldout.py HELDOUT_DIR REGISTERS_DIR [--show-errors]
+Usage: python scripts/evaluate_heldout.py REGISTERS_DIR [--show-errors]
 A string counts once whatever its row count. Recall: expected drugs found at exact or likely
 confidence. Precision: exact and likely findings that name an expected drug (also per confidence).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LABELS = ROOT / "scripts" / "heldout" / "labels"
 sys.path.insert(0, str(ROOT))
 
 from medcheck import load_catalog
@@ -71,10 +74,10 @@ def expected_from(identities: Iterable[str], catalog_drugs: set[str]) -> set[str
     return out | (found & catalog_drugs)
 
 
-def clinical(heldout: Path) -> dict[str, list[tuple[str, set[str]]]]:
+def clinical(labels: Path) -> dict[str, list[tuple[str, set[str]]]]:
     sets: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
-    for name in ("clinical_labels.csv", "remume_labels.csv"):
-        with open(heldout / "labels" / name, encoding="utf-8", newline="") as f:
+    for name in ("clinical_labels.csv.gz", "remume_labels.csv.gz"):
+        with gzip.open(labels / name, "rt", encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
                 if row["ambiguous"] == "1":
                     continue
@@ -82,9 +85,9 @@ def clinical(heldout: Path) -> dict[str, list[tuple[str, set[str]]]]:
     return sets
 
 
-def registers(heldout: Path, folder: Path, catalog_drugs: set[str]) -> dict[str, list[tuple[str, set[str]]]]:
+def registers(labels: Path, folder: Path, catalog_drugs: set[str]) -> dict[str, list[tuple[str, set[str]]]]:
     maps: dict[tuple[str, str], set[str]] = {}
-    with open(heldout / "labels" / "register_substances.csv", encoding="utf-8", newline="") as f:
+    with gzip.open(labels / "register_substances.csv.gz", "rt", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             maps[(row["register"], row["substance"])] = set(row["maps_to"].split(";"))
     sets: dict[str, list[tuple[str, set[str]]]] = {}
@@ -127,13 +130,12 @@ def score(items: list[tuple[str, set[str]]]) -> Score:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("heldout", type=Path,
-                        help="folder with labels/clinical_labels.csv and labels/register_substances.csv")
-    parser.add_argument("registers", type=Path, help="folder with ar_anmat.csv and co_cum.csv")
+    parser.add_argument("registers", type=Path,
+                        help="folder with ar_anmat.csv and co_cum.csv (scripts/heldout/make_registers.py)")
     parser.add_argument("--show-errors", action="store_true", help="list every miss and every wrong finding")
     args = parser.parse_args(argv)
     catalog_drugs = {d.name for d in load_catalog().drugs}
-    sets = {**clinical(args.heldout), **registers(args.heldout, args.registers, catalog_drugs)}
+    sets = {**clinical(LABELS), **registers(LABELS, args.registers, catalog_drugs)}
     print("| source | strings | naming a catalog drug | recall (exact or likely) | precision (exact or likely) "
           "| exact right | likely right | possible right |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

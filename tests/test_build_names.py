@@ -195,3 +195,25 @@ def test_paromomycin_is_not_read_as_erythromycin():
 
     for line in ("Humatin 250 mg", "paromomycin 500 mg PO tid", "aminosidine"):
         assert all(f.drug.name != "erythromycin" for r in check_text(line).results for f in r.findings), line
+
+
+def test_a_brand_the_fda_list_gives_another_substance_is_left_out_unless_the_fda_or_a_person_gives_it():
+    names = [
+        name("ibuprofen", "SUDAFED", BRAND, "France BDPM", marketed=True),  # one register's product
+        name("", "SUDAFED", BRAND, UNII),  # the FDA list: a pseudoephedrine brand
+        name("pentamidine", "PENTACARINAT", BRAND, UNII),
+        name("", "PENTACARINAT", BRAND, UNII),  # another UNII of the same list (a salt): the FDA name stays
+        name("quinidine", "Cardioquin", BRAND, HAND),
+        name("", "CARDIOQUIN", BRAND, UNII),  # a person's source decides
+    ]
+    rows, guard, counts = merge.merge(names, {d: d for d in ("ibuprofen", "pentamidine", "quinidine")}, ORDER)
+    assert {m.norm for m in rows} == {"pentacarinat", "cardioquin"}
+    assert "sudafed" in guard and counts["brands the FDA list gives another substance (left out)"] == 1
+
+
+@pytest.mark.parametrize("line", ["Sudafed 30 mg", "SUDAFED", "Roferon-A 3 MIU"])
+def test_a_brand_of_another_medicine_in_the_us_is_no_catalog_drug(line):
+    from medcheck import check_text
+
+    found = [f.drug.name for r in check_text(line).results for f in r.findings]
+    assert "ibuprofen" not in found and "interferon alfa-2b" not in found, (line, found)

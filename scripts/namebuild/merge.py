@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .records import ABBREVIATION, BRAND, GENERIC, HAND, SYNONYM, Name, Part
+from .records import ABBREVIATION, BRAND, GENERIC, HAND, SYNONYM, UNII, Name, Part
 
 KIND_RANK = {ABBREVIATION: 0, GENERIC: 1, BRAND: 2, SYNONYM: 3}
 # A name that more than one authority lists is not obscure, whatever its kind.
@@ -45,11 +45,16 @@ def merge(
     canonical name) belongs to its drug; any other name that two catalog drugs claim is left out,
     as is a name that is only the first words of its drug's canonical name while a guard name
     shares those words ("penicillin" of penicillin G, when "penicillin v" is another drug).
+    A brand or synonym that the FDA list gives as a brand of another substance, and that neither the
+    FDA list nor a person gives the catalog drug, means that other medicine to most readers (SUDAFED:
+    pseudoephedrine in the US, an ibuprofen product in Canada; DORYX: doxycycline in the US,
+    alendronic acid in Italy): it is left out, and guards.
     """
     counts: dict[str, int] = defaultdict(int)
     rank = {a: i for i, a in enumerate(authority_order)}
     by_norm: dict[str, list[Name]] = defaultdict(list)
     guard: set[str] = set()
+    foreign = {n.norm for n in names if not n.drug and n.authority == UNII and n.kind == BRAND}
     for n in names:
         if n.drug:
             by_norm[n.norm].append(n)
@@ -87,6 +92,10 @@ def merge(
                 m.kind = n.kind
             m.sources.setdefault(n.authority, n.ref)
             m.marketed = m.marketed or n.marketed
+    for (drug, norm), m in list(merged.items()):
+        if norm in foreign and m.kind != GENERIC and not {HAND, UNII} & set(m.sources) and norm not in fixed:
+            del merged[(drug, norm)]
+            counts["brands the FDA list gives another substance (left out)"] += 1
     catalog_norms = {norm for _, norm in merged} | set(fixed)
     for (drug, norm), m in list(merged.items()):
         if HAND in m.sources or norm == canonical[drug]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -79,9 +80,8 @@ class Matcher:
             words = normalize(drug.name).split()
             for i in range(1, len(words)):
                 prefixes.setdefault(" ".join(words[:i]), set()).add(drug.name)
-        shared = {" ".join(g.split()[:i]) for g in catalog.guard for i in range(1, min(len(g.split()), MAX_SPAN + 1))}
         self._prefixes = {
-            k: () if k in shared and k not in catalog.parts else tuple(sorted(v))
+            k: () if self._begins_guard_name(k) and k not in catalog.parts else tuple(sorted(v))
             for k, v in prefixes.items() if k not in catalog.names and len(k) >= MIN_FUZZY_LENGTH
         }
         self._by_name = {d.name: d for d in catalog.drugs}
@@ -94,6 +94,14 @@ class Matcher:
                     part_sounds.setdefault(sound_key(key), set()).update(entries)
         # A component spelt another way ("sulfamethoxazol") is known by its sound key, when that names one.
         self._part_sounds = {k: tuple(v) for k, v in part_sounds.items() if len(v) == 1}
+
+    def _begins_guard_name(self, words: str) -> bool:
+        """Whether some guard name starts with these words and goes on (at most MAX_SPAN words are looked at)."""
+        if len(words.split()) > MAX_SPAN:
+            return False
+        start = words + " "
+        i = bisect.bisect_left(self._guard, start)
+        return i < len(self._guard) and self._guard[i].startswith(start)
 
     @functools.cached_property
     def _sounds(self) -> dict[str, str]:

@@ -7,22 +7,27 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/ca_dpd/allfiles.zip, allfiles_ap.zip, allfiles_dr.zip          (Canada, DPD extract)
     FOLDER/ch_swissmedic/Packungen-2026.01.08.xlsx                        (Switzerland, Swissmedic)
     FOLDER/it_aifa/farmaci_classe_A.csv, farmaci_classe_H.csv             (Italy, AIFA class A and H lists)
+    FOLDER/tr_titck/ruhsatli_ilaclar_listesi.xlsx                        (Turkey, TİTCK licensed products)
+    FOLDER/sg_hsa/listing-of-registered-therapeutic-products.csv          (Singapore, HSA, data.gov.sg)
 
-then run `python scripts/extract_registers.py FOLDER` and `python scripts/build_names.py`.
+then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
 comma, which is the form), its active substances as published, and whether it is marketed now.
 Veterinary, disinfectant and radiopharmaceutical products of the DPD are left out. Reading the
-Swissmedic list needs openpyxl (in the `dev` extra).
+Swissmedic and TİTCK lists needs openpyxl (in the `dev` extra). Where a register writes strength and
+form into the product name (TİTCK, HSA), the name is cut before its first number.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import gzip
 import hashlib
 import io
 import json
+import re
 import sys
 import zipfile
 from collections import defaultdict
@@ -137,6 +142,89 @@ def aifa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def _clean(value: object) -> str:
+    """A cell as one line of text."""
+    return re.sub(r"\s+", " ", str(value if value is not None else "").replace("\xa0", " ")).strip()
+
+
+_NUMBER = re.compile(r"\s(?=[%\d])")  # "ABIZOL EASYTAB 10 MG 28 ... TABLET": the name ends before its strength
+
+
+def _before_strength(name: str) -> str:
+    head = _NUMBER.split(name, maxsplit=1)[0].strip()
+    return head if any(c.isalpha() for c in head) else name
+
+
+def _split_outside(text: str, separators: tuple[str, ...]) -> list[str]:
+    """Split on any of the separators (case-insensitive) outside () and []."""
+    lower = text.lower()
+    parts, depth, current, i = [], 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        if depth == 0:
+            sep = next((s for s in separators if lower.startswith(s, i)), None)
+            if sep:
+                parts.append(current)
+                current, i = "", i + len(sep)
+                continue
+        current += ch
+        i += 1
+    return [p.strip() for p in (*parts, current) if p.strip()]
+
+
+def titck(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Turkey: the first sheet of TİTCK's list of licensed human medicinal products, one row per package.
+
+    A licence number may be given to two unrelated products, so a product is a licence number with one
+    name; its id is its first package's barcode. ETKİN MADDE lists the substances. The list says nothing
+    on marketing: a product whose every package is suspended (codes 1-3) is '0', any other ''.
+    """
+    import openpyxl
+
+    data = _verified(folder / "ruhsatli_ilaclar_listesi.xlsx", pins)
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    rows: dict[tuple[str, str], list[str]] = {}
+    for i, r in enumerate(sheet.iter_rows(values_only=True)):
+        if i < 2 or len(r) < 12 or not r[2]:  # a title row, then the header
+            continue
+        licence = "" if isinstance(r[7], (datetime.date, datetime.datetime)) else _clean(r[7])
+        name = _before_strength(_clean(r[2]))
+        pid = _clean(r[1])
+        subs = _split_outside(_clean(r[3]), (",", "/", "+", ";", " – ", " - ", " ve ", " and "))
+        suspended = _clean(r[11]) in {"1", "2", "3"}
+        old = rows.setdefault((licence or pid, name.upper()), [pid, name, "", "0" if suspended else ""])
+        old[2] = ";".join(_unique([*old[2].split(";"), *subs]))
+        if not suspended:
+            old[3] = ""
+    return list(rows.values())
+
+
+_EQUIVALENT = re.compile(r"\s+(?:eqv\.?|equivalent to|equiv\.?)\s.*$", re.IGNORECASE)
+_DOSE = re.compile(r"\s+[\d.,]+\s*(?:mg|mcg|g|iu|%)\b.*$", re.IGNORECASE)
+
+
+def hsa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Singapore: HSA's Listing of Registered Therapeutic Products (data.gov.sg), one row per product licence.
+
+    Active ingredients are separated by '&&'; the salt and strength some carry ("Clopidogrel Bisulphate
+    97.90mg eqv Clopidogrel") are cut off. The listing has no marketing status.
+    """
+    text = _verified(folder / "listing-of-registered-therapeutic-products.csv", pins).decode("utf-8-sig")
+    rows: dict[str, list[str]] = {}
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        pid = r["licence_no"].strip()
+        if not pid:
+            continue
+        subs = [_DOSE.sub("", _EQUIVALENT.sub("", _clean(s))) for s in r["active_ingredients"].split("&&")]
+        old = rows.setdefault(pid, [pid, _before_strength(_clean(r["product_name"])), "", ""])
+        old[2] = ";".join(_unique([*old[2].split(";"), *subs]))
+    return list(rows.values())
+
+
 def write(rows: list[list[str]], path: Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -147,10 +235,15 @@ def write(rows: list[list[str]], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("folder", type=Path, help="folder holding fr_bdpm/ and ca_dpd/ with the pinned raw files")
+    parser.add_argument("folder", type=Path, help="folder holding one folder per register with its pinned raw files")
+    parser.add_argument("--only", nargs="+", metavar="KEY", help="extract only these registers (fr_bdpm, ...)")
     args = parser.parse_args(argv)
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
-    for key, reader in (("fr_bdpm", bdpm), ("ca_dpd", dpd), ("ch_swissmedic", swissmedic), ("it_aifa", aifa)):
+    readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
+               "sg_hsa": hsa}
+    for key, reader in readers.items():
+        if args.only and key not in args.only:
+            continue
         rows = reader(args.folder / key, sources[key]["sha256"])
         write(rows, HERE / f"{key}.csv.gz")
         print(f"{key}: {len(rows)} products", file=sys.stderr)

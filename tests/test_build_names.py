@@ -33,6 +33,9 @@ def name(drug: str, text: str, kind: str = BRAND, authority: str = UNII, markete
         ("cap-palmitate", None),  # a form word: normalising would leave a fragment
         ("MMI", None),  # three letters: abbreviations are curated by hand
         ("1,2-dimethyl-3-hydroxypyridin-4-one", None),  # systematic
+        ("ALLO 647", None),  # a code: its number would be dropped as a dose, leaving "allo"
+        ("BIND 014", None),
+        ("5-FLUOROURACIL", "5-fluorouracil"),
     ],
 )
 def test_usable_names(text, kept):
@@ -56,6 +59,11 @@ def test_research_codes_are_not_names_from_the_dictionary():
         ("doxorubicini hydrochloridum", "doxorubicin"),
         ("Amoxicillina", "amoxicillin"),
         ("ceftarolinum fosamilum", "ceftaroline fosamil"),
+        ("CLOPIDOGREL (HYDROGÉNOSULFATE DE)", "clopidogrel"),
+        ("PENTAMIDINE (ISÉTIONATE DE)", "pentamidine"),
+        ("tiklopidin hidroklorür", "tiklopidin"),  # Turkish, with its salt
+        ("KLOZAPİN", "klozapin"),  # Turkish capital dotted I
+        ("Clopidogrel Bisulphate", "clopidogrel"),  # as Singapore's list writes it
     ],
 )
 def test_published_substances_in_their_forms(published, form):
@@ -217,3 +225,11 @@ def test_a_brand_of_another_medicine_in_the_us_is_no_catalog_drug(line):
 
     found = [f.drug.name for r in check_text(line).results for f in r.findings]
     assert "ibuprofen" not in found and "interferon alfa-2b" not in found, (line, found)
+
+
+def test_product_names_cut_before_their_strength():
+    import extract_registers
+
+    assert extract_registers._before_strength("ABIZOL EASYTAB 10 MG 28 AGIZDA DAGILAN TABLET") == "ABIZOL EASYTAB"
+    assert extract_registers._before_strength("% 20 SODYUM KLORÜR") == "% 20 SODYUM KLORÜR"  # no name before it
+    assert extract_registers._split_outside("a (b, c), d ve e", (",", " ve ")) == ["a (b, c)", "d", "e"]

@@ -271,6 +271,10 @@ def test_a_read_label_needs_its_source_and_quote(write):
         ("Vancocin", "vancomycin"),
         ("quinidine gluconate", "quinidine"),
         ("penicillin G potassium", "penicillin g"),
+        ("Klozapin", "clozapine"),  # Turkey's register
+        ("Thyromazol", "methimazole"),
+        ("Baktrol", "sulfamethoxazole-trimethoprim"),
+        ("Nebupent", "pentamidine"),  # the FDA list's pentamidine isethionate
     ],
 )
 def test_other_names_map_to_their_drug(catalog, name, drug):

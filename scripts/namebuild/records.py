@@ -62,6 +62,8 @@ def usable(name: str, max_words: int = MAX_NAME_WORDS, digits: bool = True) -> s
         return None
     if not digits and any(c.isdigit() for c in name):
         return None
+    if any(w.isdigit() for w in name.split()):
+        return None  # a code with a number apart ("ALLO 647"): normalising drops the number as a dose
     norm = normalize(name)
     words = norm.split()
     if any(w in NOISE and w not in GLUE for w in re.split(r"[^\w]+", name.casefold())):

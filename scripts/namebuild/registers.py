@@ -51,6 +51,8 @@ REGISTERS = (
     Register("ch_swissmedic", "Switzerland Swissmedic", "Zugelassene Packungen Humanarzneimittel (Swissmedic)",
              ("de", "fr", "it")),
     Register("it_aifa", "Italy AIFA", "Liste dei farmaci di classe A e H (AIFA)", ("it",)),
+    Register("tr_titck", "Turkey TİTCK", "Ruhsatlı Beşeri Tıbbi Ürünler Listesi (TİTCK)", ("tr", "en")),
+    Register("sg_hsa", "Singapore HSA", "Listing of Registered Therapeutic Products (HSA)", ("en",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -58,7 +60,16 @@ AUTHORITIES = [r.authority for r in REGISTERS]
 # TRIHYDRATÉE", Latin "metamizolum natricum monohydricum"), after accents are removed; normalize drops
 # the English ones.
 SALT_WORDS = frozenset(
-    ["chlorhydrate", "dichlorhydrate", "bromhydrate", "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "sodique", "disodique", "potassique", "dipotassique", "calcique", "magnesique", "besilate", "mesilate", "maleate", "fumarate", "succinate", "tartrate", "hydrogenotartrate", "citrate", "acetate", "sulfate", "phosphate", "gluconate", "lactate", "chlorure", "bromure", "iodure", "nitrate", "monohydrate", "monohydratee", "dihydrate", "dihydratee", "trihydrate", "trihydratee", "hemihydrate", "hemihydratee", "sesquihydrate", "pentahydrate", "anhydre", "base", "hyclate", "tosilate", "oxalate", "pamoate", "embonate", "palmitate", "decanoate", "enantate", "stearate", "lysinate", "meglumine", "trometamol", "arginine", "benzathine", "procaine", "sel", "hydrate", "hydratee", "hexahydrate", "hexahydratee", "natricum", "dinatricum", "kalicum", "calcicum", "magnesicum", "hydrochloridum", "dihydrochloridum", "hydrobromidum", "sulfas", "phosphas", "acetas", "citras", "maleas", "fumaras", "tartras", "mesilas", "besilas", "succinas", "monohydricum", "dihydricum", "trihydricum", "anhydricum", "hemihydricum", "sesquihydricum", "ut", "sodio", "potassio", "calcio", "magnesio"]
+    ["chlorhydrate", "dichlorhydrate", "bromhydrate", "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "sodique", "disodique", "potassique", "dipotassique", "calcique", "magnesique", "besilate", "mesilate", "maleate", "fumarate", "succinate", "tartrate", "hydrogenotartrate", "citrate", "acetate", "sulfate", "phosphate", "gluconate", "lactate", "chlorure", "bromure", "iodure", "nitrate", "monohydrate", "monohydratee", "dihydrate", "dihydratee", "trihydrate", "trihydratee", "hemihydrate", "hemihydratee", "sesquihydrate", "pentahydrate", "anhydre", "base", "hyclate", "tosilate", "oxalate", "pamoate", "embonate", "palmitate", "decanoate", "enantate", "stearate", "lysinate", "meglumine", "trometamol", "arginine", "benzathine", "procaine", "sel", "hydrate", "hydratee", "hexahydrate", "hexahydratee", "natricum", "dinatricum", "kalicum", "calcicum", "magnesicum", "hydrochloridum", "dihydrochloridum", "hydrobromidum", "sulfas", "phosphas", "acetas", "citras", "maleas", "fumaras", "tartras", "mesilas", "besilas", "succinas", "monohydricum", "dihydricum", "trihydricum", "anhydricum", "hemihydricum", "sesquihydricum", "ut", "sodio", "potassio", "calcio", "magnesio",
+     # Turkish (TİTCK), accents removed
+     "hidroklorur", "dihidroklorur", "hidrobromur", "hcl", "sodyum", "disodyum", "potasyum", "kalsiyum", "magnezyum",
+     "monohidrat", "dihidrat", "trihidrat", "hemihidrat", "seskihidrat", "pentahidrat", "susuz", "fumarat",
+     "maleat", "sitrat", "asetat", "sulfat", "fosfat", "tartarat", "tartrat", "mesilat", "besilat", "suksinat",
+     "laktat", "glukonat", "bromur", "klorur", "tuzu", "baz",
+     # French and Latin salts of catalog drugs (CLOPIDOGREL (HYDROGÉNOSULFATE DE), DITARTRATE DE VINORELBINE)
+     "hydrogenosulfate", "isetionate", "diisetionate", "ditartrate", "hydrogenosulfas", "isetionas", "ditartras",
+     # English as HSA writes it
+     "hydrochloride", "bisulphate", "sulphate", "anhydrous", "dihydrate", "monohydrate", "trihydrate", "sodium"]
 )
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^acide (\w+?)ique\b")
@@ -70,7 +81,7 @@ PHRASE_WORD_ZIPF = 2.0  # wordfreq: a name made only of words this common is ord
 
 def _plain(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'")
+    return "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'").replace("ı", "i")
 
 
 def _stem(word: str) -> str:

@@ -328,16 +328,18 @@ class Matcher:
             return None
         distance = min(c[1] for c in candidates)
         key = max((c for c in candidates if c[1] == distance), key=lambda c: fuzz.ratio(span, c[0]))[0]
+        # A near miss that is not sure is dropped, not shown as possible: on held-out real strings such
+        # near misses (two edits, a short brand, a tie with another real drug) named the right drug one
+        # time in three; the leading words of a catalog name stay possible (about one time in two).
+        sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
+        if not sure and " " not in span:
+            return None  # one word: nothing shorter is tried after it, so a guard name's claim changes nothing
         other = process.extractOne(span, self._near(True, len(span), distance), scorer=OSA.distance,
                                    score_cutoff=distance)
         if other is not None and other[1] < distance:
             return None, 0.0, ""  # closer to a real drug that is not in the catalog
         if other is not None:
             return None, 0.0, ""  # as close to a real drug that is not in the catalog: it may be that one
-        # A near miss that is not sure is dropped, not shown as possible: on held-out real strings such
-        # near misses (two edits, a short brand, a tie with another real drug) named the right drug one
-        # time in three; the leading words of a catalog name stay possible (about one time in two).
-        sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
         return (key, fuzz.ratio(span, key), "likely") if sure else None
 
 

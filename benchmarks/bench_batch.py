@@ -7,13 +7,15 @@ Two exports are generated reproducibly (seeded): an EHR-like one with about 600 
 strings, and one of nearly all distinct free text (random doses, routes, frequencies, case). For each,
 the floor (pyarrow streaming read with every column as a string, streaming CSV write) and
 `python -m medcheck batch` (start-up included, peak memory from the child's rusage) are timed in the
-same run (interleaved, median of --repeat runs), and a naive pandas + rapidfuzz.process.extractOne per
+same run (interleaved, median of --repeat runs; each starts with its earlier output deleted and the
+disk synced), and a naive pandas + rapidfuzz.process.extractOne per
 row is timed on a sample.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -73,6 +75,16 @@ def write_export(path: Path, rows: int, meds: list[str] | None, seed: int) -> No
             ]
             writer.write(pa.RecordBatch.from_arrays([pa.array(c) for c in cols], schema=schema))
             done += n
+
+
+def settle(out: Path) -> None:
+    """Start each timed run alike: no earlier output to delete, no dirty pages of the last run to flush.
+
+    Otherwise a run pays for freeing and writing back the file the run before left, which costs the
+    larger output (medcheck's, with its seven columns) more and varied by seconds between runs.
+    """
+    out.unlink(missing_ok=True)
+    os.sync()
 
 
 def floor(path: Path, out: Path) -> float:
@@ -138,7 +150,9 @@ def main() -> None:
         size = src.stat().st_size / 1e6
         floors, runs, peaks = [], [], []
         for _ in range(args.repeat):  # interleaved, so both see the same machine
+            settle(args.dir / "floor-out.csv")
             floors.append(floor(src, args.dir / "floor-out.csv"))
+            settle(args.dir / "medcheck-out.csv")
             seconds, peak = medcheck_run(src, args.dir / "medcheck-out.csv")
             runs.append(seconds)
             peaks.append(peak)

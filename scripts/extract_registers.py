@@ -9,13 +9,15 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/it_aifa/farmaci_classe_A.csv, farmaci_classe_H.csv             (Italy, AIFA class A and H lists)
     FOLDER/tr_titck/ruhsatli_ilaclar_listesi.xlsx                        (Turkey, TİTCK licensed products)
     FOLDER/sg_hsa/listing-of-registered-therapeutic-products.csv          (Singapore, HSA, data.gov.sg)
+    FOLDER/za_mpr/Database Of Medicine Prices 21 December 2016.xls        (South Africa, medicine prices)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
 comma, which is the form), its active substances as published, and whether it is marketed now.
 Veterinary, disinfectant and radiopharmaceutical products of the DPD are left out. Reading the
-Swissmedic and TİTCK lists needs openpyxl (in the `dev` extra). Where a register writes strength and
-form into the product name (TİTCK, HSA), the name is cut before its first number.
+Swissmedic and TİTCK lists needs openpyxl, the South African one xlrd (both in the `dev` extra).
+Where a register writes strength and form into the product name (TİTCK, HSA, South Africa), the name
+is cut before its first number.
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ def titck(folder: Path, pins: dict[str, str]) -> list[list[str]]:
 
 
 _EQUIVALENT = re.compile(r"\s+(?:eqv\.?|equivalent to|equiv\.?)\s.*$", re.IGNORECASE)
-_DOSE = re.compile(r"\s+[\d.,]+\s*(?:mg|mcg|g|iu|%)\b.*$", re.IGNORECASE)
+_DOSE = re.compile(r"\s+[\d.,]+\s*(?:mg|mcg|µg|g|iu|%)(?!\w).*$", re.IGNORECASE)
 
 
 def hsa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
@@ -225,6 +227,58 @@ def hsa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def mpr(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """South Africa: the Database of Medicine Prices (single exit prices), one row per pack (NAPPI code).
+
+    A pack with several active ingredients takes one row per further ingredient, with only the
+    ingredient filled in. A product is a registration number with one name cut before its strength;
+    its id is the registration number, or the NAPPI code where that is missing. The list is of
+    medicines with a single exit price, not the register: a product whose every pack is marked
+    'Discontinued' is '0', any other ''.
+    """
+    import xlrd
+
+    data = _verified(folder / "Database Of Medicine Prices 21 December 2016.xls", pins)
+    sheet = xlrd.open_workbook(file_contents=data).sheet_by_index(0)
+    rows = [sheet.row_values(i) for i in range(sheet.nrows)]
+    header = [_clean(h) for h in rows[1]]
+    if header[:8] != ["Applicants MCC Licence No", "Applicant Name", "MCC Medicine Reg. No.", "Nappi Code",
+                      "ATC 4", "Medicine Schedule", "Medicine Proprietary Name", "Active Ingredients"]:
+        raise SystemExit(f"{folder}: not the columns expected of the medicine price database: {header[:8]}")
+    status = header.index("Status")
+    products: dict[tuple[str, str], list[str]] = {}
+    current: list[str] | None = None
+    for r in rows[2:]:
+        ingredient = _DOSE.sub("", _EQUIVALENT.sub("", _clean(r[7])))
+        if r[3] in (None, ""):  # a further ingredient of the pack above
+            if current is not None and ingredient:
+                current[2] = ";".join(_unique_folded([*current[2].split(";"), ingredient]))
+            continue
+        nappi = str(int(r[3])) if isinstance(r[3], float) else _clean(r[3])
+        regno = _clean(r[2])
+        name = _before_strength(_clean(r[6]))
+        if not name:
+            current = None
+            continue
+        discontinued = _clean(r[status]).lower().startswith("discontinu")
+        current = products.setdefault((regno or nappi, name.upper()),
+                                      [regno or nappi, name, "", "0" if discontinued else ""])
+        if not discontinued:
+            current[3] = ""
+        if ingredient:
+            current[2] = ";".join(_unique_folded([*current[2].split(";"), ingredient]))
+    return list(products.values())
+
+
+def _unique_folded(items: list[str]) -> list[str]:
+    """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.strip():
+            seen.setdefault(item.strip().casefold(), item.strip())
+    return list(seen.values())
+
+
 def write(rows: list[list[str]], path: Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -240,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
-               "sg_hsa": hsa}
+               "sg_hsa": hsa, "za_mpr": mpr}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

@@ -53,6 +53,7 @@ REGISTERS = (
     Register("it_aifa", "Italy AIFA", "Liste dei farmaci di classe A e H (AIFA)", ("it",)),
     Register("tr_titck", "Turkey TİTCK", "Ruhsatlı Beşeri Tıbbi Ürünler Listesi (TİTCK)", ("tr", "en")),
     Register("sg_hsa", "Singapore HSA", "Listing of Registered Therapeutic Products (HSA)", ("en",)),
+    Register("za_mpr", "South Africa MPR", "Database of Medicine Prices (National Department of Health)", ("en",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 

@@ -95,18 +95,7 @@ def dpd(folder: Path, pins: dict[str, str]) -> list[list[str]]:
 
 def _top_level(text: str) -> list[str]:
     """Split on commas outside parentheses ("a (b, c), d" is two parts)."""
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    return [p.strip() for p in (*parts, current) if p.strip()]
+    return _split_outside(text, (",",))
 
 
 def swissmedic(folder: Path, pins: dict[str, str]) -> list[list[str]]:

@@ -178,7 +178,8 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
         drug: frozenset(normalize(fda) for fda, _ in index.components[drug]) for drug in index.combinations
     }
     medicine_norms = {n.norm for n in names if n.authority == UNII}
-    dner_names, dner_parts = dner.names(dner_raw, known, combination_parts, medicine_norms)
+    other_substances = {n.norm for n in names if n.authority == UNII and n.kind == GENERIC and not n.drug}
+    dner_names, dner_parts = dner.names(dner_raw, known, combination_parts, medicine_norms, other_substances)
     names += dner_names
     parts += dner_parts
     others = {n.norm for n in names if not n.drug}

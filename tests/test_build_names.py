@@ -198,6 +198,35 @@ def test_a_synonym_two_substances_share_hands_no_drug_the_others_names():
     assert {n.display for n in found if n.drug == ""} >= {"paromomycin", "humatin"}  # another medicine: the guard
 
 
+def test_a_class_of_substances_and_a_peptide_hand_a_drug_no_names():
+    """MeSH 'Interferon alpha-2' holds alfa-2a's names and alfa-2b's: Roferon-A is not alfa-2b. 'Cocaine- and
+    amphetamine-regulated transcript protein' is a peptide, not cocaine combined with another drug."""
+    import bz2
+    import pickle
+
+    from namebuild import dner
+
+    raw = bz2.compress(pickle.dumps({
+        "drug_variant_to_canonical": {
+            "interferon alpha-2": ["interferon alpha-2"], "interferon alfa-2a": ["interferon alpha-2"],
+            "interferon alfa-2b": ["interferon alpha-2"], "reaferon": ["interferon alpha-2"],
+            "cart peptide": ["cocaine- and amphetamine-regulated transcript protein"],
+            "cocaine- and amphetamine-regulated transcript protein": [
+                "cocaine- and amphetamine-regulated transcript protein"],
+            "ceftaroline": ["ceftaroline"], "ceftaroline fosamil": ["ceftaroline"],
+        },
+        "drug_canonical_to_data": {"interferon alpha-2": {"mesh_id": "D000998"},
+                                   "cocaine- and amphetamine-regulated transcript protein": {"mesh_id": "D1"},
+                                   "ceftaroline": {"drugbank_id": "DB06590"}},
+        "drug_variant_to_variant_data": {},
+    }))
+    catalog = {"interferon alfa-2b": {"interferon alfa 2b"}, "cocaine": {"cocaine"},
+               "ceftaroline fosamil": {"ceftaroline fosamil"}}
+    found, _ = dner.names(raw, catalog, {}, set(), {"interferon alfa 2a", "ceftaroline"})
+    assert {n.drug for n in found} == {"ceftaroline fosamil"}  # its moiety's name is no other substance
+    assert records.usable("publisher=universal-publishers") is None
+
+
 def test_paromomycin_is_not_read_as_erythromycin():
     from medcheck import check_text
 

@@ -55,12 +55,17 @@ def names(
     catalog_names: Mapping[str, set[str]],
     combination_parts: Mapping[str, frozenset[str]],
     medicine_norms: set[str],
+    other_substances: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[Name], list[Part]]:
     """The dictionary's names of catalog drugs, of combination components, and of other medicines (guard).
 
     catalog_names: catalog drug -> normalised names it already has; combination_parts: combination
     drug -> its normalised components; medicine_norms: normalised names of medicines in the FDA list
-    (a canonical entry with no MedlinePlus page counts as a medicine only if one of its names is one).
+    (a canonical entry with no MedlinePlus page counts as a medicine only if one of its names is one);
+    other_substances: the FDA list's own names of substances that are not catalog drugs. An entry that
+    holds one of them besides a catalog drug's name is a class of substances (MeSH "Interferon alpha-2":
+    alfa-2a and alfa-2b), and hands the catalog drug none of its names; a substance whose name is part
+    of the drug's ("ceftaroline" of ceftaroline fosamil) is the drug's own moiety and does not count.
     """
     v2c, c2d, v2v = load(raw)  # (catalog_names may name a combination's components too)
     variants: dict[str, list[str]] = defaultdict(list)
@@ -77,6 +82,7 @@ def names(
         for p in parts:
             part_of[p].append(drug)
 
+    canonical_norms = {normalize(c) for c in variants}
     out: list[Name] = []
     parts_out: list[Part] = []
     for canonical in sorted(variants):
@@ -96,7 +102,17 @@ def names(
             # A combination holding exactly one catalog drug is named for it, as the FDA list's
             # combination brands are ("ampicillin/sulbactam", Unasyn: ampicillin).
             held = set().union(*(owner.get(p, set()) for p in parts))
-            drugs = {combo} if combo is not None else held if len(held) == 1 else set()
+            # A combination with a MedlinePlus page is a medicine; otherwise each part must be one:
+            # "Cocaine- and amphetamine-regulated transcript protein" is a peptide, not cocaine and another drug.
+            medicines = bool(data.get("medline_plus_id")) or all(
+                p in owner or p in medicine_norms or p in canonical_norms for p in parts)
+            drugs = {combo} if combo is not None else held if len(held) == 1 and medicines else set()
+        if drugs and not _JOINERS.search(canonical):
+            others = {n for n in norms & other_substances
+                      if not any(set(n.split()) <= set(normalize(d).split()) for d in drugs)}
+            if others:
+                drugs = set()  # a class of substances: its names are no one drug's (nor the guard's)
+                continue
         usable_names = [(v, n) for v in own if (n := usable(v, 4, digits=False)) is not None]
         cnorm = normalize(canonical)
         for combo in part_of.get(cnorm, ()):

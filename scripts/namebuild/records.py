@@ -60,6 +60,8 @@ def usable(name: str, max_words: int = MAX_NAME_WORDS, digits: bool = True) -> s
     """
     if "(" in name or ")" in name or "," in name or DROP_WORDS.search(name):
         return None
+    if any(c in name for c in "=<>{}|;"):
+        return None  # markup the dictionary took from its sources ("publisher=universal-publishers")
     if not digits and any(c.isdigit() for c in name):
         return None
     if any(w.isdigit() for w in name.split()):

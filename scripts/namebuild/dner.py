@@ -111,8 +111,7 @@ def names(
             others = {n for n in norms & other_substances
                       if not any(set(n.split()) <= set(normalize(d).split()) for d in drugs)}
             if others:
-                drugs = set()  # a class of substances: its names are no one drug's (nor the guard's)
-                continue
+                continue  # a class of substances: its names are no one drug's (nor the guard's)
         usable_names = [(v, n) for v in own if (n := usable(v, 4, digits=False)) is not None]
         cnorm = normalize(canonical)
         for combo in part_of.get(cnorm, ()):

@@ -70,7 +70,7 @@ SALT_WORDS = frozenset(
      # French and Latin salts of catalog drugs (CLOPIDOGREL (HYDROGÉNOSULFATE DE), DITARTRATE DE VINORELBINE)
      "hydrogenosulfate", "isetionate", "diisetionate", "ditartrate", "hydrogenosulfas", "isetionas", "ditartras",
      # English as HSA writes it
-     "hydrochloride", "bisulphate", "sulphate", "anhydrous", "dihydrate", "monohydrate", "trihydrate", "sodium"]
+     "hydrochloride", "bisulphate", "sulphate", "anhydrous"]
 )
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^acide (\w+?)ique\b")

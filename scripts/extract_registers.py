@@ -10,6 +10,10 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/tr_titck/ruhsatli_ilaclar_listesi.xlsx                        (Turkey, TİTCK licensed products)
     FOLDER/sg_hsa/listing-of-registered-therapeutic-products.csv          (Singapore, HSA, data.gov.sg)
     FOLDER/za_mpr/Database Of Medicine Prices 21 December 2016.xls        (South Africa, medicine prices)
+    FOLDER/us_drugsatfda/Products.txt, MarketingStatus.txt, Applications.txt (United States, Drugs@FDA)
+    FOLDER/br_anvisa/DADOS_ABERTOS_MEDICAMENTOS.parquet                   (Brazil, ANVISA registered medicines)
+    FOLDER/br_cmed/TA_PRECO_MEDICAMENTO_GOV.parquet                       (Brazil, CMED price list)
+    FOLDER/es_nomenclator/raw.parquet                                     (Spain, Nomenclátor of the Ministry of Health)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -259,6 +263,109 @@ def mpr(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(products.values())
 
 
+_VEHICLE = re.compile(r"\s+IN\s+.*$")  # "ANCEF IN DEXTROSE 5% IN PLASTIC CONTAINER": the vehicle or container
+_QUOTED = re.compile(r"\s*'[\d.,/ ]+'")  # "AUGMENTIN '875'": a strength in quotes
+
+
+def drugsatfda(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """United States: the Drugs@FDA data files, one row per application and product name.
+
+    Products.txt gives each approved product's name and active ingredients (';'-separated),
+    MarketingStatus.txt whether it is sold now (prescription or over the counter) or discontinued, and
+    Applications.txt the application type (NDA, ANDA, BLA) that makes the id ("NDA 018662"). A name is
+    cut before its vehicle or container ("IN PLASTIC CONTAINER") and its strength. A product none of
+    whose strengths is sold now (discontinued, or only tentatively approved) is '0', any other '1'.
+    """
+
+    def table(name: str) -> list[list[str]]:
+        text = _verified(folder / name, pins).decode("ascii")
+        return [line.split("\t") for line in text.split("\r\n")[1:] if line.strip()]
+
+    kinds = {r[0]: r[1].strip() for r in table("Applications.txt") if len(r) > 1}
+    sold = {(r[1], r[2]) for r in table("MarketingStatus.txt") if r[0] in ("1", "2")}
+    rows: dict[tuple[str, str], list[str]] = {}
+    for r in table("Products.txt"):
+        appl, number, name, ingredients = r[0], r[1], _clean(r[5]), r[6]
+        name = _before_strength(_VEHICLE.sub("", _QUOTED.sub("", name)).strip(" -"))
+        if not name:
+            continue
+        pid = f"{kinds.get(appl, 'application')} {appl}"
+        old = rows.setdefault((appl, name.upper()), [pid, name, "", "0"])
+        old[2] = ";".join(_unique([*old[2].split(";"), *(_clean(i) for i in ingredients.split(";"))]))
+        if (appl, number) in sold:
+            old[3] = "1"
+    return list(rows.values())
+
+
+def _parquet(path: Path, pins: dict[str, str]) -> list[dict[str, object]]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(io.BytesIO(_verified(path, pins))).to_pylist()
+
+
+def _text(value: object) -> str:
+    """A cell as text; the copies write a missing value as "nan" or None."""
+    text = _clean(value)
+    return "" if text.lower() in ("nan", "none") else text
+
+
+def anvisa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Brazil: ANVISA's open data on registered medicines, one row per registration.
+
+    Only valid registrations name their active substances (joined by '+'); the others say nothing of
+    what they held and are left out. The register says nothing on marketing: every row is ''.
+    """
+    rows: dict[tuple[str, str], list[str]] = {}
+    for r in _parquet(folder / "DADOS_ABERTOS_MEDICAMENTOS.parquet", pins):
+        name, subs = _text(r["NOME_PRODUTO"]), _text(r["PRINCIPIO_ATIVO"])
+        if not name or not subs or _text(r["SITUACAO_REGISTRO"]) != "VÁLIDO":
+            continue
+        pid = _text(r["NUMERO_REGISTRO_PRODUTO"])
+        old = rows.setdefault((pid, name.upper()), [pid, name, "", ""])
+        old[2] = ";".join(_unique([*old[2].split(";"), *_split_outside(subs, ("+",))]))
+    return list(rows.values())
+
+
+def cmed(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Brazil: the CMED list of maximum prices for sales to government, one row per product name and composition.
+
+    Substances are separated by ';'; the id is the first presentation's EAN barcode. A price list says
+    nothing on marketing: every row is ''.
+    """
+    rows: dict[tuple[str, str], list[str]] = {}
+    for r in _parquet(folder / "TA_PRECO_MEDICAMENTO_GOV.parquet", pins):
+        name, subs = _text(r["PRODUTO"]), _text(r["SUBSTÂNCIA"])
+        if not name or not subs:
+            continue
+        key = (name.upper(), subs.upper())
+        rows.setdefault(key, [_text(r["EAN 1"]) or name, name, ";".join(_unique(subs.split(";"))), ""])
+    return list(rows.values())
+
+
+_SPANISH_STATE = {"ALTA": "1", "BAJA GENERAL": "0", "BAJA POR NO COMERCIALIZAR": "0",
+                  "SUSPENSION TEMPORAL GENERAL": "0"}
+
+
+def nomenclator(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Spain: the Ministry of Health's Nomenclátor (medicines and health products billed to the health system).
+
+    The copy keeps each row's columns as published, as JSON. A row with no active substance is a
+    health product (dressings, devices) and is left out; substances are separated by commas. The id is
+    the Código Nacional; a product in state ALTA is '1', one withdrawn or suspended '0'.
+    """
+    rows: dict[str, list[str]] = {}
+    for record in _parquet(folder / "raw.parquet", pins):
+        r = json.loads(str(record["raw_fields_json"]))
+        subs = _clean(r.get("Principio activo o asociación de principios activos"))
+        name = _before_strength(_clean(r.get("Nombre del producto farmacéutico")).split(",")[0])
+        if not subs or not name:
+            continue
+        pid = _clean(r.get("Código Nacional"))
+        state = _SPANISH_STATE.get(_clean(r.get("Estado")), "")
+        rows[pid] = [pid, name, ";".join(_unique(_split_outside(subs, (",",)))), state]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -283,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
-               "sg_hsa": hsa, "za_mpr": mpr}
+               "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
+               "es_nomenclator": nomenclator}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

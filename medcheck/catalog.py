@@ -56,7 +56,7 @@ class Catalog:
     combination's component to (combination, component number), and `part_counts` gives each
     combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug;
     `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first;
-    `guard_sounds` the sound keys guard names share with catalog names (None: not computed yet);
+    `guard_sounds` the guard names' sound keys (None: not computed yet);
     `generic` the names that are generic names (canonical, or of kind generic), not brands or synonyms.
     """
 
@@ -257,7 +257,7 @@ def build_catalog(
 
     strict=False is for a user's own drug list: generated names for drugs it lacks are ignored, and guard
     names that the user's list claims as its own are dropped instead of being an error. guard_sounds_file
-    holds the guard's sound keys that the names file's names share; give it only with that names file.
+    holds the sound keys of the packaged guard names; give it only with the packaged names file.
     """
     dpath, dtext = drug_list
     rows = _parse_drugs(dpath, dtext)

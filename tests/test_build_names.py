@@ -31,6 +31,8 @@ def name(drug: str, text: str, kind: str = BRAND, authority: str = UNII, markete
         ("CLOZAPINE IMPURITY C", None),  # a lab material, not the medicine
         ("hydrochloride, vancomycin", None),  # an inverted MeSH form
         ("cap-palmitate", None),  # a form word: normalising would leave a fragment
+        ("H.BACTER", None),  # a lone first letter: after a list number it reads as a unit
+        ("L-NARPENOL", "l narpenol"),  # joined by a hyphen, it stays with the name
         ("MMI", None),  # three letters: abbreviations are curated by hand
         ("1,2-dimethyl-3-hydroxypyridin-4-one", None),  # systematic
         ("ALLO 647", None),  # a code: its number would be dropped as a dose, leaving "allo"
@@ -64,6 +66,12 @@ def test_research_codes_are_not_names_from_the_dictionary():
         ("tiklopidin hidroklorür", "tiklopidin"),  # Turkish, with its salt
         ("KLOZAPİN", "klozapin"),  # Turkish capital dotted I
         ("Clopidogrel Bisulphate", "clopidogrel"),  # as Singapore's list writes it
+        ("CLORIDRATO DE VANCOMICINA", "vancomicina"),  # Portuguese, salt first
+        ("DIPIRONA MONOIDRATADA", "dipirona"),
+        ("AMOXICILINA TRI-HIDRATADA", "amoxicilina"),
+        ("METAMIZOL SODICO MONOHIDRATO", "metamizol"),  # Spanish, salt after
+        ("ATOMOXETINA HIDROCLORURO", "atomoxetina"),
+        ("ÁCIDO VALPRÓICO", "valproic acid"),
     ],
 )
 def test_published_substances_in_their_forms(published, form):
@@ -117,8 +125,10 @@ def test_merge_prefers_hand_then_the_most_precise_authority_and_records_every_so
     [
         (GENERIC, {DNER: "x"}, False, True),  # a generic name in any language
         (BRAND, {UNII: "x"}, False, False),  # a brand one list alone knows
-        (BRAND, {UNII: "x", DNER: "y"}, False, True),  # listed by two authorities
-        (BRAND, {"France BDPM": "x"}, True, True),  # marketed now
+        (BRAND, {UNII: "x", DNER: "y"}, False, False),  # two dictionaries, no register marketing it now
+        (BRAND, {"France BDPM": "x", UNII: "y"}, True, True),  # marketed now, known beyond one list
+        (BRAND, {"Spain Nomenclátor": "x"}, True, False),  # marketed in one country only
+        (BRAND, {HAND: "x"}, True, True),  # a current leaflet read by hand
         (records.ABBREVIATION, {HAND: "x", UNII: "y"}, False, False),  # abbreviations: exact only
     ],
 )
@@ -170,6 +180,32 @@ def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
     assert ("", "metforal", BRAND) in got and ("", "metformine", GENERIC) in got
     assert not any(n.norm == "acid reducer" for n in out)
     assert pins[0]["extract"] == "scripts/registers/r1.csv.gz" and uncertain == {}
+
+
+def test_a_product_named_after_its_substance_in_another_form_is_no_brand(tmp_path, monkeypatch):
+    write_extract(tmp_path, "r1", [
+        ("1", "MICOFENOLATO DE MOFETIL STADA", "MICOFENOLATO DE MOFETILO", "1"),  # the INN without its ending
+        ("2", "CELLCEPT", "MICOFENOLATO DE MOFETILO", "1"),
+    ])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("es",)),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    drug = "mycophenolate mofetil"
+    out, *_ = registers.names(tmp_path, {drug: {"mycophenolate mofetil"}}, {}, set(), {drug: {"mycophenolate mofetil"}})
+    brands = {n.norm for n in out if n.kind == BRAND}
+    assert brands == {"cellcept"}
+
+
+def test_the_first_word_of_a_brand_is_no_generic_word(tmp_path, monkeypatch):
+    """BICILLIN begins the catalog brand BICILLIN C-R and is a brand itself; "penicillin" begins a generic name."""
+    write_extract(tmp_path, "r1", [("1", "BICILLIN L-A", "PENICILLIN G BENZATHINE", "1"),
+                                   ("2", "PENICILLIN G SANDOZ", "PENICILLIN G BENZATHINE", "1")])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en",)),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    drug = "penicillin g"
+    known = {drug: {"penicillin g", "bicillin", "bicillin c r"}}
+    out, *_ = registers.names(tmp_path, known, {}, set(), {drug: {"penicillin g"}})
+    brands = {n.norm for n in out if n.kind == BRAND}
+    assert "bicillin l" in brands and not any(b.startswith("penicillin") for b in brands)
 
 
 def test_a_synonym_two_substances_share_hands_no_drug_the_others_names():
@@ -254,6 +290,31 @@ def test_a_brand_of_another_medicine_in_the_us_is_no_catalog_drug(line):
 
     found = [f.drug.name for r in check_text(line).results for f in r.findings]
     assert "ibuprofen" not in found and "interferon alfa-2b" not in found, (line, found)
+
+
+def test_drugs_at_fda_products_with_their_marketing_status(tmp_path):
+    import hashlib
+
+    import extract_registers
+
+    files = {
+        "Applications.txt": "ApplNo\tApplType\tApplPublicNotes\tSponsorName\r\n050575\tNDA\t\tGSK\r\n",
+        "Products.txt": (
+            "ApplNo\tProductNo\tForm\tStrength\tReferenceDrug\tDrugName\tActiveIngredient\tReferenceStandard\r\n"
+            "050575\t001\tTABLET;ORAL\t500MG\t0\tAUGMENTIN '500'\tAMOXICILLIN; CLAVULANATE POTASSIUM\t0\r\n"
+            "050575\t002\tTABLET;ORAL\t875MG\t0\tAUGMENTIN '875'\tAMOXICILLIN; CLAVULANATE POTASSIUM\t0\r\n"
+            "050576\t001\tINJECTABLE\t1G\t0\tANCEF IN PLASTIC CONTAINER\tCEFAZOLIN SODIUM\t0\r\n"
+        ),
+        "MarketingStatus.txt": "MarketingStatusID\tApplNo\tProductNo\r\n3\t050575\t001\r\n1\t050575\t002\r\n"
+                               "3\t050576\t001\r\n",
+    }
+    pins = {}
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("ascii"))
+        pins[name] = hashlib.sha256(text.encode("ascii")).hexdigest()
+    rows = sorted(extract_registers.drugsatfda(tmp_path, pins))
+    assert rows == [["NDA 050575", "AUGMENTIN", "AMOXICILLIN;CLAVULANATE POTASSIUM", "1"],  # one strength sold now
+                    ["application 050576", "ANCEF", "CEFAZOLIN SODIUM", "0"]]  # discontinued
 
 
 def test_product_names_cut_before_their_strength():

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from .records import ABBREVIATION, BRAND, GENERIC, HAND, SYNONYM, UNII, Name, Part
 
 KIND_RANK = {ABBREVIATION: 0, GENERIC: 1, BRAND: 2, SYNONYM: 3}
-# A name that more than one authority lists is not obscure, whatever its kind.
-WIDELY_LISTED = 2
+WIDELY_LISTED = 2  # authorities that must list a brand before a misspelling of it may match
 
 
 @dataclass
@@ -26,12 +25,19 @@ class Merged:
 
     @property
     def fuzzy(self) -> bool:
-        """May a misspelling of this name match? Generic names (in any language), brands a register lists
-        as marketed now, and names more than one authority lists: yes. Abbreviations and obscure names (a
-        brand only one list knows, such as a long-withdrawn one): exact only."""
+        """May a misspelling of this name match? Generic names (in any language): yes. A brand or synonym:
+        only when it is on the market now (a register says so, or a hand-curated current leaflet shows it)
+        and known beyond one list (two authorities, or a person's source). Abbreviations: exact only.
+
+        Dictionaries (the FDA list, DrugBank) keep the brands of decades, so being in them says nothing
+        of use now: PEDIAZOLE, in both, is discontinued (Drugs@FDA), and "Pediasol", an oral rehydration
+        salt, is one sound from it. A brand one country alone markets (DOLOTREN in Spain) is unknown
+        elsewhere, where a name one letter from it is as often another brand (DOLOTRIN) as a misspelling.
+        """
         if self.kind == ABBREVIATION:
             return False
-        return self.kind == GENERIC or self.marketed or len(self.sources) >= WIDELY_LISTED
+        known = len(self.sources) >= WIDELY_LISTED or HAND in self.sources
+        return self.kind == GENERIC or (self.marketed and known)
 
 
 def merge(

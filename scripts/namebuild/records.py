@@ -50,6 +50,9 @@ class Part:
     ref: str
 
 
+LONE_FIRST_LETTER = re.compile(r"[^\W\d_][.\s]")  # not "L-PAM": a hyphen joins the letter to the name
+
+
 def usable(name: str, max_words: int = MAX_NAME_WORDS, digits: bool = True) -> str | None:
     """The normalised name if it can appear in a medication list, else None.
 
@@ -74,6 +77,8 @@ def usable(name: str, max_words: int = MAX_NAME_WORDS, digits: bool = True) -> s
         return None
     if not words or len(words) > max_words or len(norm.replace(" ", "")) < 4:
         return None
+    if LONE_FIRST_LETTER.match(name.strip()):
+        return None  # "H.BACTER": after a number ("1. H.BACTER") a lone first letter reads as a unit (hours)
     if sum(any(c.isdigit() for c in w) for w in words) > 1:
         return None
     return norm

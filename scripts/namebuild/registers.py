@@ -54,6 +54,10 @@ REGISTERS = (
     Register("tr_titck", "Turkey TİTCK", "Ruhsatlı Beşeri Tıbbi Ürünler Listesi (TİTCK)", ("tr", "en")),
     Register("sg_hsa", "Singapore HSA", "Listing of Registered Therapeutic Products (HSA)", ("en",)),
     Register("za_mpr", "South Africa MPR", "Database of Medicine Prices (National Department of Health)", ("en",)),
+    Register("us_drugsatfda", "US Drugs@FDA", "Drugs@FDA data files (U.S. Food and Drug Administration)", ("en",)),
+    Register("br_anvisa", "Brazil ANVISA", "Medicamentos registrados no Brasil (ANVISA open data)", ("pt",)),
+    Register("br_cmed", "Brazil CMED", "Lista de preços de medicamentos ao governo (CMED, ANVISA)", ("pt",)),
+    Register("es_nomenclator", "Spain Nomenclátor", "Nomenclátor de facturación (Ministerio de Sanidad)", ("es",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -70,10 +74,20 @@ SALT_WORDS = frozenset(
      # French and Latin salts of catalog drugs (CLOPIDOGREL (HYDROGÉNOSULFATE DE), DITARTRATE DE VINORELBINE)
      "hydrogenosulfate", "isetionate", "diisetionate", "ditartrate", "hydrogenosulfas", "isetionas", "ditartras",
      # English as HSA writes it
-     "hydrochloride", "bisulphate", "sulphate", "anhydrous"]
+     "hydrochloride", "bisulphate", "sulphate", "anhydrous",
+     # Portuguese (ANVISA, CMED) and Spanish (Nomenclátor), accents removed: CLORIDRATO DE VANCOMICINA,
+     # DIPIRONA MONOIDRATADA, AMOXICILINA TRI-HIDRATADA, METAMIZOL SODICO MONOHIDRATO, ATOMOXETINA HIDROCLORURO
+     "cloridrato", "dicloridrato", "bromidrato", "clorhidrato", "diclorhidrato", "bromhidrato", "hidrocloruro",
+     "hidrobromuro", "sulfato", "fosfato", "acetato", "maleato", "mesilato", "besilato", "succinato", "tartarato",
+     "tartrato", "citrato", "fumarato", "sodica", "sodico", "dissodica", "disodico", "potassica", "potassico",
+     "potasica", "potasico", "calcica", "calcico", "magnesica", "magnesico", "monoidratada", "monoidratado",
+     "diidratada", "diidratado", "triidratada", "triidratado", "hidratada", "hidratado", "monohidrato",
+     "dihidrato", "trihidrato", "hemihidrato", "sesquihidrato", "anidra", "anidro", "anhidro", "anhidra",
+     "lisina", "arginina", "benzatina", "hiclato", "trometamina", "meglumina", "tri", "di", "hemi"]
 )
+_SALT_SPLIT = re.compile(r"[\s-]+")  # "TRI-HIDRATADA" is two salt words
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
-_ACID = re.compile(r"^acide (\w+?)ique\b")
+_ACID = re.compile(r"^(?:acide (\w+?)ique|acido (\w+?)ico)\b")  # French, Spanish, Portuguese, Italian
 _PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
 MIN_BRAND_LETTERS = 5  # "CLOX" (ticlopidine in Italy) would be read in "Clox 500 mg" (cloxacillin)
@@ -95,6 +109,10 @@ def _stem(word: str) -> str:
     return word
 
 
+def _stems(name: str) -> str:
+    return " ".join(_stem(w) for w in name.split())
+
+
 def substance_forms(published: str) -> list[str]:
     """Normalised forms a published substance name may take: "VANCOMYCINE (CHLORHYDRATE DE)" -> vancomycine."""
     text = _plain(published).strip()
@@ -108,12 +126,12 @@ def substance_forms(published: str) -> list[str]:
             text = m.group("outer")
     text = re.sub(r"\([^()]*\)", " ", text)  # "CLINDAMYCINE (CHLORHYDRATE DE) HYDRATÉ"
     sides = [s for s in _DE.split(text) if s.strip()]
-    kept = [s for s in sides if not all(w in SALT_WORDS for w in s.split())] or sides
-    text = " ".join(w for w in " ".join(kept).split() if w not in SALT_WORDS)
+    kept = [s for s in sides if not all(w in SALT_WORDS for w in _SALT_SPLIT.split(s.strip()))] or sides
+    text = " ".join(w for w in _SALT_SPLIT.split(" ".join(kept).strip()) if w not in SALT_WORDS)
     forms = [text]
     m = _ACID.match(text)
     if m:
-        forms.append(f"{m.group(1)}ic acid")
+        forms.append(f"{m.group(1) or m.group(2)}ic acid")
     # The INN in French, Italian, Spanish and Latin: vancomycine, amoxicillina, carboplatino, clozapinum,
     # doxorubicini (Latin genitive, before its salt): the stem, and the stem with an English final e.
     for f in [f for f in forms if f.strip()]:
@@ -250,8 +268,14 @@ def _register_names(
     out: list[Name] = []
     parts_out: list[Part] = []
     firsts: dict[str, set[str]] = defaultdict(set)  # first word -> the compositions it names ("" = other)
-    # First words of multi-word catalog names ("penicillin" of penicillin G): generic, never a brand.
-    leading = {n.split()[0] for norms in catalog_names.values() for n in norms if " " in n}
+    # First words of multi-word catalog names ("penicillin" of penicillin G, "benzathine" of benzathine
+    # penicillin): generic, never a brand; but a first word that is a name of the drug on its own, and
+    # begins none of its generic names (BICILLIN, of BICILLIN C-R), is that name.
+    generic_firsts = {n.split()[0] for norms in generic_names.values() for n in norms if " " in n}
+    leading = {
+        first for norms in catalog_names.values() for n in norms if " " in n
+        if (first := n.split()[0]) in generic_firsts or first not in norms
+    }
     first_display: dict[str, tuple[str, str, bool]] = {}
     fulls: dict[str, set[str]] = defaultdict(set)  # a product's whole name -> the compositions it names
     full_names: dict[str, Name] = {}
@@ -287,8 +311,9 @@ def _register_names(
         own_names = set().union(*(generic_names.get(i, set()) for _, i, _ in found if i)) | {
             f for published, _, form in found if form != "?" for f in substance_forms(published)
         } | generic_names.get(owner, set())
-        if any(f" {n} " in f" {norm} " for n in own_names):
-            firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN"): no brand
+        stemmed = " ".join(_stem(w) for w in words)
+        if any(f" {n} " in f" {norm} " or f" {_stems(n)} " in f" {stemmed} " for n in own_names):
+            firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN", "MICOFENOLATO DE MOFETIL STADA")
             fulls[norm].add("?")
             continue
         full = usable(norm, MAX_NAME_WORDS if owner else MAX_GUARD_WORDS, digits=False)

@@ -109,17 +109,21 @@ class Matcher:
         sounds: dict[str, set[str]] = {}
         for name in self._choices:
             sounds.setdefault(sound_key(name), set()).add(name)
-        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing. The packaged
-        # catalog ships the guard's sound keys that matter (data/guard_sounds.txt); another list's are made here.
-        guard_sounds = self.catalog.guard_sounds
-        if guard_sounds is None:
-            guard_sounds = frozenset(sound_key(g) for g in self._guard)
+        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing.
+        guard_sounds = self._guard_sounds
         return {
             # the drug's own name when it is among them ("metotrexate" is read as methotrexate, not
             # Metotrexato), else the first in order: the same answer in every process
             k: min(v, key=lambda n: (n != self.catalog.names[n].name, n)) for k, v in sounds.items()
             if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds
         }
+
+    @functools.cached_property
+    def _guard_sounds(self) -> frozenset[str]:
+        """The guard names' sound keys: shipped with the packaged catalog (data/guard_sounds.txt), else made here."""
+        if self.catalog.guard_sounds is not None:
+            return self.catalog.guard_sounds
+        return frozenset(sound_key(g) for g in self._guard)
 
     def match(self, text: str) -> tuple[Finding, ...]:
         """The catalog drugs named in one line, each once, strongest match first."""
@@ -228,7 +232,7 @@ class Matcher:
                 drug = cat.names.get(key) or cat.abbreviations.get(key)
                 if drug is not None:
                     hits.append(_Hit(drug, start, end, cat.labels.get(key, key), 100.0, "exact"))
-                elif size == 1 and (glued := self._glued(key)) is not None:
+                elif size == 1 and key not in cat.guard and (glued := self._glued(key)) is not None:
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
                 elif key in self._prefixes:
                     # Words that begin two catalog drugs' names ("interferon": alfa-2b and beta-1a) suggest
@@ -334,6 +338,8 @@ class Matcher:
         sure = (distance == 1 or len(span) >= 10) and self._sure_target(key, span)
         if not sure and " " not in span:
             return None  # one word: nothing shorter is tried after it, so a guard name's claim changes nothing
+        if sound_key(span) in self._guard_sounds:
+            return None, 0.0, ""  # sounds like a real drug outside the catalog ("penicilina v": penicillin V)
         other = process.extractOne(span, self._near(True, len(span), distance), scorer=OSA.distance,
                                    score_cutoff=distance)
         if other is not None and other[1] < distance:

@@ -332,7 +332,24 @@ def test_names_from_the_authorities(line, drug):
 
 
 def test_a_word_with_an_unknown_ending_is_not_a_glued_product():
-    assert drugs_in("Bactrimforte") == set()
+    assert drugs_in("Bactrimxqz") == set()  # no register glues "xqz" to a brand
+    assert drugs_in("Nurofencaps") == {"ibuprofen"}  # "caps" it does
+
+
+def test_words_that_sound_like_another_real_drug_are_not_a_misspelt_catalog_name():
+    """"Penicilina V" is one letter from PENICILINA G but sounds like penicillin V, which is not in the catalog."""
+    assert drugs_in("Penicilina V Sandoz") == set()
+    assert drugs_in("Penicilina G Benzatina") == {"penicillin g"}
+
+
+def test_a_guard_name_is_never_read_as_a_glued_product():
+    """The guard wins: a real product of another composition that looks like a catalog name plus a suffix."""
+    catalog = load_catalog()
+    glued = [w for w in catalog.guard if " " not in w and any(
+        w.endswith(s) and len(w) - len(s) >= 5 and w[: -len(s)] in catalog.names for s in catalog.suffixes)]
+    assert glued  # "amoximed": a guard name that is "amoxi" and "med"
+    for word in glued:
+        assert drugs_in(word) == set(), word
 
 
 def test_real_clinical_strings_that_name_no_drug_get_no_finding():

@@ -21,7 +21,7 @@ from .render_catalog import (
     render_summary_markdown,
     render_summary_text,
 )
-from .sources import citation, source_url
+from .sources import citation, only_country, source_url
 
 __all__ = ["CLOSING", "FORMATTERS", "LABEL_WORDS", "spreadsheet_safe"]
 
@@ -37,6 +37,7 @@ RISK_HEADINGS = {
 CSV_FIELDS = [
     "line", "input", "drug", "drug_class", "evidence", "confidence", "context", "score",
     "matched_text", "matched_name", "advice", "risk", "label", "note", "advice_sources", "status",
+    "matched_name_kind", "matched_name_sources",
 ]
 
 
@@ -61,7 +62,19 @@ def finding_record(finding: Finding) -> dict[str, object]:
         "note": finding.drug.note,
         "advice_sources": list(finding.advice_sources),
         "status": status_of(finding),
+        "matched_name_kind": origin.kind if (origin := finding.name_origin) else "",
+        "matched_name_sources": list(origin.sources) if origin else [],
     }
+
+
+def local_brand(finding: Finding) -> str:
+    """ "a brand name known only in Singapore" when the words were read as a brand or synonym that the
+    registers of one country alone list (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia), else ""."""
+    origin = finding.name_origin
+    if origin is None or origin.kind not in ("brand", "synonym"):
+        return ""
+    country = only_country(origin.sources)
+    return f"a {origin.kind} known only in {country}" if country else ""
 
 
 NOT_MATCHED = "not matched"
@@ -116,6 +129,7 @@ def render_csv(report: Report) -> str:
         for f in r.findings:
             record = {k: v for k, v in finding_record(f).items() if k in CSV_FIELDS}
             record["advice_sources"] = "; ".join(f.advice_sources)
+            record["matched_name_sources"] = "; ".join(f.name_origin.sources if f.name_origin else ())
             writer.writerow(safe_row({"line": r.line, "input": r.input, **record, **extra}))
     return buf.getvalue().rstrip("\n")
 
@@ -184,7 +198,10 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append(style(RISK_HEADINGS[tier], color, bold=True, red=tier == Risk.HIGH))
         shared: list[str] = []  # the tier's advice, said once under its heading
         for r, f in group:
-            how = "" if f.confidence == "exact" else f" (read as {shown_name(f.matched_name)!r}, {f.confidence})"
+            how = "" if f.confidence == "exact" else f"{f.confidence}"
+            if local := local_brand(f):
+                how = f"{how}; {local}" if how else local
+            how = f" (read as {shown_name(f.matched_name)!r}, {how})" if how else ""
             label = f"; label: {LABEL_WORDS[f.drug.label]}" if f.drug.label != Label.NOT_READ else ""
             out.append(f"  line {r.line}: " + style(f.drug.name, color, red=True, bold=True)
                        + f" - {f.drug.drug_class}{label}{how}")
@@ -236,15 +253,17 @@ def render_markdown(report: Report) -> str:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    head = ("line", "input", "drug", "class", "risk", "label", "confidence", "context", "status", "note", "advice")
+    head = ("line", "input", "drug", "class", "risk", "label", "confidence", "context", "status", "note", "advice",
+            "read as")
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for r in report.results:
         for f in r.findings:
+            read_as = ", ".join(x for x in (shown_name(f.matched_name), local_brand(f)) if x)
             values = (r.line, r.input, f.drug.name, f.drug.drug_class, f.drug.risk, LABEL_WORDS[f.drug.label],
-                      f.confidence, f.context, status_of(f), f.drug.note, f.advice)
+                      f.confidence, f.context, status_of(f), f.drug.note, f.advice, read_as)
             rows.append("| " + " | ".join(cell(v) for v in values) + " |")
         if not r.findings:
-            rows.append(f"| {r.line} | {cell(r.input)} | | | | | | | {NOT_MATCHED} | | |")
+            rows.append(f"| {r.line} | {cell(r.input)} | | | | | | | {NOT_MATCHED} | | | |")
     section = [] if report.anc is None else ["", *anc_markdown(report.anc, _has_high(report))]
     return "\n".join([*rows, *section, "", f"_{lines_word(len(report.results))} checked. {CLOSING}_"])
 

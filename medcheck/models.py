@@ -231,6 +231,12 @@ class Finding:
         return advice_for(self.drug, self.confidence, self.context)
 
     @property
+    def name_origin(self) -> DrugName | None:
+        """The catalog name the words were read as, with its kind and the authorities that list it."""
+        wanted = self.matched_name.casefold()
+        return next((n for n in self.drug.name_sources if n.name.casefold() == wanted), None)
+
+    @property
     def counts(self) -> bool:
         """True for a sure finding (exact or likely) that the line does not deny: what flags a line."""
         return self.confidence != Confidence.POSSIBLE and self.context != Context.NEGATED

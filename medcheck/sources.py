@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # Agencies that publish labels, SmPCs, leaflets and safety documents.
@@ -90,3 +91,29 @@ def citation(source: str) -> str:
     url = source_url(source)
     named = CITATIONS.get(source)
     return f"{named}: {url}" if named else url
+
+
+# The national registers the name build reads (scripts/namebuild/registers.py), by the authority label their
+# names carry in data/names.csv, and the country each covers.
+REGISTER_COUNTRIES: dict[str, str] = {
+    "France BDPM": "France", "Canada DPD": "Canada", "Switzerland Swissmedic": "Switzerland",
+    "Italy AIFA": "Italy", "Turkey TİTCK": "Turkey", "Singapore HSA": "Singapore",
+    "South Africa MPR": "South Africa", "US Drugs@FDA": "the United States", "Brazil ANVISA": "Brazil",
+    "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain",
+}
+
+
+def only_country(sources: Iterable[str]) -> str:
+    """The one country whose registers alone list a name ("DOMIDE CAPSULES": Singapore), else "".
+
+    A name that the FDA list, DrugBank/MeSH, a hand-curated page or registers of two countries list is
+    known beyond one country; "" too.
+    """
+    countries = set()
+    for source in sources:
+        country = next((c for a, c in REGISTER_COUNTRIES.items() if source.startswith(a + " ")), None)
+        if country is None:
+            return ""
+        countries.add(country)
+    return countries.pop() if len(countries) == 1 else ""
+

@@ -17,7 +17,7 @@ from .anc import anc_from_differential, read_anc
 from .catalog import Catalog, load_catalog
 from .errors import InputError, MedcheckError
 from .exports import format_of
-from .formatters import LABEL_WORDS, RISK_HEADINGS, sections, shown_name
+from .formatters import LABEL_WORDS, RISK_HEADINGS, local_brand, sections, shown_name
 from .models import CLOSING, AncReading, Finding, LineResult, Report, Risk
 from .render_anc import anc_record
 from .sources import cited_name, source_url
@@ -49,7 +49,10 @@ class Shown:
 
     @property
     def read_as(self) -> str:
-        return "" if self.finding.confidence == "exact" else shown_name(self.finding.matched_name)
+        local = local_brand(self.finding)
+        if self.finding.confidence == "exact" and not local:
+            return ""
+        return ", ".join(x for x in (shown_name(self.finding.matched_name), local) if x)
 
 
 @dataclass

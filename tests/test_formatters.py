@@ -146,6 +146,7 @@ def test_json_contract(sample_report):
         "confidence": "exact", "context": "current", "advice": HIGH,
         "risk": "high", "label": "boxed-warning", "label_source": "setid:00000000-0000-0000-0000-000000000001",
         "note": "ANC monitoring.", "advice_sources": list(ADVICE_SOURCES["warning_signs"]), "status": "flagged",
+        "matched_name_kind": "", "matched_name_sources": [],  # this catalog drug lists no name sources
     }]
     assert doc["results"][4]["matches"][0]["advice"].startswith("Possible match only: check the spelling.")
 
@@ -166,10 +167,11 @@ def test_csv(sample_report):
 
 def test_markdown(sample_report):
     lines = render_markdown(sample_report).splitlines()
-    assert lines[0] == "| line | input | drug | class | risk | label | confidence | context | status | note | advice |"
+    assert lines[0] == ("| line | input | drug | class | risk | label | confidence | context | status | note | advice "
+                        "| read as |")
     assert lines[2] == ("| 1 | cloZAPine 100 mg | clozapine | antipsychotic | high | boxed warning | exact | current | "
-                        f"flagged | ANC monitoring. | {HIGH} |")
-    assert lines[3] == "| 2 | metformin 500 mg | | | | | | | not matched | | |"
+                        f"flagged | ANC monitoring. | {HIGH} | clozapine |")
+    assert lines[3] == "| 2 | metformin 500 mg | | | | | | | not matched | | | |"
     assert lines[-1].startswith("_5 lines checked.")
 
 
@@ -392,3 +394,44 @@ def test_csv_cells_copied_from_the_input_are_spreadsheet_safe():
     assert [r["input"] for r in rows] == ["'=HYPERLINK(\"x\")", "'-clozapine", "'@SUM(1)", "'+1", "clozapine = 100 mg"]
     assert rows[1]["matched_text"] == "'-clozapine"
     assert [r["input"] for r in json.loads(render_json(report))["results"]][:2] == ["=HYPERLINK(\"x\")", "-clozapine"]
+
+
+def _read_as(kind: str, *sources: str) -> Report:
+    from medcheck.models import Drug, DrugName, Finding, LineResult
+
+    name = DrugName("DOMIDE CAPSULES", kind, fuzzy=False, sources=sources)
+    drug = Drug("thalidomide", "immunomodulatory agent", "case-reports", name_sources=(name,))
+    finding = Finding(drug, "DOMIDE", "DOMIDE CAPSULES", 100.0, "exact")
+    return Report(results=(LineResult(1, "DOMIDE 10 mg", (finding,)),), catalog_version="x")
+
+
+def test_a_brand_one_country_alone_lists_is_said_to_be_so_in_every_format():
+    """The same word may be another medicine elsewhere (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia)."""
+    report = _read_as("brand", "Singapore HSA SIN16362P")
+    assert "(read as 'Domide Capsules', a brand known only in Singapore)" in render_text(report)
+    assert "| Domide Capsules, a brand known only in Singapore |" in render_markdown(report)
+    match = json.loads(render_json(report))["results"][0]["matches"][0]
+    assert (match["matched_name_kind"], match["matched_name_sources"]) == ("brand", ["Singapore HSA SIN16362P"])
+    row = next(csv.DictReader(io.StringIO(render_csv(report))))
+    assert (row["matched_name_kind"], row["matched_name_sources"]) == ("brand", "Singapore HSA SIN16362P")
+
+
+@pytest.mark.parametrize("kind, sources", [
+    ("brand", ("Singapore HSA SIN16362P", "FDA UNII X")),  # the FDA list knows it too
+    ("brand", ("Singapore HSA SIN16362P", "Turkey TİTCK 1")),  # two countries
+    ("generic", ("Singapore HSA SIN16362P",)),  # a generic name means the same everywhere
+])
+def test_a_name_known_beyond_one_country_gets_no_such_note(kind, sources):
+    assert "known only in" not in render_text(_read_as(kind, *sources))
+
+
+def test_every_register_the_name_build_reads_has_its_country():
+    """medcheck.sources.REGISTER_COUNTRIES must name each register authority of data/names_build.json."""
+    from importlib.resources import files
+
+    from medcheck.sources import REGISTER_COUNTRIES
+
+    build = json.loads(files("medcheck.data").joinpath("names_build.json").read_text(encoding="utf-8"))
+    registers = {a["name"] for a in build["authorities"] if "extract" in a}
+    assert registers and registers == set(REGISTER_COUNTRIES)
+

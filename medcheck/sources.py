@@ -99,7 +99,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
     "France BDPM": "France", "Canada DPD": "Canada", "Switzerland Swissmedic": "Switzerland",
     "Italy AIFA": "Italy", "Turkey TİTCK": "Turkey", "Singapore HSA": "Singapore",
     "South Africa MPR": "South Africa", "US Drugs@FDA": "the United States", "Brazil ANVISA": "Brazil",
-    "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain",
+    "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain", "Ireland PCRS": "Ireland",
 }
 
 

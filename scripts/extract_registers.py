@@ -14,6 +14,7 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/br_anvisa/DADOS_ABERTOS_MEDICAMENTOS.parquet                   (Brazil, ANVISA registered medicines)
     FOLDER/br_cmed/TA_PRECO_MEDICAMENTO_GOV.parquet                       (Brazil, CMED price list)
     FOLDER/es_nomenclator/raw.parquet                                     (Spain, Nomenclátor of the Ministry of Health)
+    FOLDER/ie_pcrs/pcrs-druglist.csv                                      (Ireland, HSE PCRS reimbursable items)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -366,6 +367,28 @@ def nomenclator(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+_COMPANY = re.compile(r"\s*\([^()]*\)\s*$")  # "SALAZOPYRIN EN (P.C.O. MFG.)": a parallel importer's name
+
+
+def pcrs(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Ireland: the HSE Primary Care Reimbursement Service's list of reimbursable items, one row per code.
+
+    'Name' is the product's name (a parallel importer's name in brackets is cut off), 'INN' its active
+    substances, several joined by ' AND ' (for some combinations the list gives the ATC group's name,
+    "PERINDOPRIL AND DIURETICS"). An item without an INN (a dressing, an appliance) is left out. The
+    list holds items reimbursed now: every row is '1'.
+    """
+    text = _verified(folder / "pcrs-druglist.csv", pins).decode("utf-8-sig")
+    rows: dict[str, list[str]] = {}
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        name, inn = _COMPANY.sub("", _clean(r["Name"])), _clean(r["INN"])
+        if not name or not inn:
+            continue
+        pid = _clean(r["Code"])
+        rows[pid] = [pid, name, ";".join(_unique(_split_outside(inn, (" and ",)))), "1"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -391,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
-               "es_nomenclator": nomenclator}
+               "es_nomenclator": nomenclator, "ie_pcrs": pcrs}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

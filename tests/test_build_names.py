@@ -317,6 +317,24 @@ def test_drugs_at_fda_products_with_their_marketing_status(tmp_path):
                     ["application 050576", "ANCEF", "CEFAZOLIN SODIUM", "0"]]  # discontinued
 
 
+def test_irish_reimbursable_items_with_their_substances(tmp_path):
+    import hashlib
+
+    import extract_registers
+
+    text = ("Code,Drug Name,Pack Size,Strength Measure,Name,Reimbursement Price,Non Proprietary Name,Ref Price,"
+            "Dental,Reference Priced,INN\n"
+            "45721,Septrin Tabs. 480 mg. 100,100,480MG,SEPTRIN,5.0,,0.0,N,N,SULFAMETHOXAZOLE AND TRIMETHOPRIM\n"
+            "48379,Salazopyrin EN Tabs. 500 mg. 100,100,500MG,SALAZOPYRIN EN (P.C.O. MFG.),9.0,,0.0,N,N,SULFASALAZINE\n"
+            "99999,Dressing 10 cm,1,,MEPORE,1.0,,0.0,N,N,\n")  # no substance: a dressing
+    (tmp_path / "pcrs-druglist.csv").write_text(text, encoding="utf-8")
+    pins = {"pcrs-druglist.csv": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    assert sorted(extract_registers.pcrs(tmp_path, pins)) == [
+        ["45721", "SEPTRIN", "SULFAMETHOXAZOLE;TRIMETHOPRIM", "1"],
+        ["48379", "SALAZOPYRIN EN", "SULFASALAZINE", "1"],  # the parallel importer's name cut off
+    ]
+
+
 def test_product_names_cut_before_their_strength():
     import extract_registers
 

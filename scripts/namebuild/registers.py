@@ -58,6 +58,7 @@ REGISTERS = (
     Register("br_anvisa", "Brazil ANVISA", "Medicamentos registrados no Brasil (ANVISA open data)", ("pt",)),
     Register("br_cmed", "Brazil CMED", "Lista de preços de medicamentos ao governo (CMED, ANVISA)", ("pt",)),
     Register("es_nomenclator", "Spain Nomenclátor", "Nomenclátor de facturación (Ministerio de Sanidad)", ("es",)),
+    Register("ie_pcrs", "Ireland PCRS", "PCRS Druglist (Health Service Executive)", ("en",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 

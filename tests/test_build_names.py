@@ -156,6 +156,8 @@ def test_product_suffixes_come_from_brands_of_one_substance(tmp_path, monkeypatc
     for i, brand in enumerate(["NUROFEN", "ADVIL", "DOLIPRANE", "TEGRETOL"]):
         rows += [(f"{i}a", brand, f"S{i}", "1"), (f"{i}b", f"{brand}CAPS", f"S{i}", "1")]
     rows += [("9a", "ZEBRA", "X", "1"), ("9b", "ZEBRATABS", "Y", "1")]  # another substance: no evidence
+    for i, inn in enumerate(["AMIODARONE", "HYDROMORPHONE", "PREDNISOLONE"]):  # a name cut short: no suffix "one"
+        rows += [(f"c{i}", inn[:-3], inn, "1"), (f"d{i}", inn, inn, "1")]
     write_extract(tmp_path, "r1", rows)
     monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en",)),))
     assert registers.product_suffixes(tmp_path) == ["caps"]

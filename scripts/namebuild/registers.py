@@ -360,8 +360,8 @@ def product_suffixes(folder: Path) -> list[str]:
             if words:
                 substances[words[0]].update(normalize(s) for s in p.substances)
         for word, held in substances.items():
-            if not word.isalpha():
-                continue
+            if not word.isalpha() or any(word in h.split() for h in held):
+                continue  # the substance's own name: AMIODAR and AMIODARONE are a name cut short, not a suffix
             for cut in range(MIN_BRAND_LETTERS, len(word) - MIN_SUFFIX + 1):
                 base, suffix = word[:cut], word[cut:]
                 if MIN_SUFFIX <= len(suffix) <= MAX_SUFFIX and substances.get(base, set()) & held:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from namebuild import dner, ordinary, registers, unii
 from namebuild.merge import Merged, merge, merge_parts
-from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, UNII, Name
+from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name
 
 from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart
 from medcheck.matcher import sound_key
@@ -202,6 +202,20 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     authorities = [HAND, UNII, *registers.AUTHORITIES, DNER]
     canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
     merged, guard, counts = merge(names, canonical, authorities)
+    # A one-word brand or synonym that is an ordinary word of a language the names cover ("Kendrick",
+    # a DrugBank synonym of cefotaxime; CAMBIA, Spanish for "changes"; DOCKS) would be read in a note
+    # or a name on the same line: it is no name. The drug's name in another language is ("cocaina").
+    own_sounds: dict[str, set[str]] = {d: {sound_key(c)} for d, c in canonical.items()}
+    for m in merged:
+        if m.kind == GENERIC:
+            own_sounds[m.drug].add(sound_key(m.norm))
+    common = {id(m) for m in merged if m.kind in (BRAND, SYNONYM) and HAND not in m.sources and " " not in m.norm
+              and m.norm != canonical[m.drug] and sound_key(m.norm) not in own_sounds[m.drug]
+              and ordinary.is_ordinary(m.norm)}
+    merged = [m for m in merged if id(m) not in common]
+    counts["brands and synonyms that are ordinary words (left out)"] = len(common)
+    counts["catalog names"] = len(merged)
+    counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in merged)
     parts_rows = merge_parts(parts, authorities)
     # The guard knows its subtypes written apart too ("interferon alfa a" is interferon alfa-2a), as the
     # catalog loader does for catalog names (medcheck.catalog.subtype_apart).

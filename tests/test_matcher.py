@@ -342,6 +342,12 @@ def test_words_that_sound_like_another_real_drug_are_not_a_misspelt_catalog_name
     assert drugs_in("Penicilina G Benzatina") == {"penicillin g"}
 
 
+@pytest.mark.parametrize("line", ["Seen by Dr Kendrick today", "cambia a paracetamol si fiebre", "Docks at 10"])
+def test_an_ordinary_word_that_is_also_some_brand_is_not_a_drug(line):
+    """A surname or a Spanish verb that an authority lists as a brand or synonym is read as neither."""
+    assert drugs_in(line) == set()
+
+
 def test_a_guard_name_is_never_read_as_a_glued_product():
     """The guard wins: a real product of another composition that looks like a catalog name plus a suffix."""
     catalog = load_catalog()

@@ -40,6 +40,13 @@ def ordinary_words() -> set[str]:
     return words
 
 
+def is_ordinary(word: str) -> bool:
+    """Whether a word is used at least once in a million words (Zipf 3) in a language the names cover."""
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(word, lang) >= ZIPF for lang in LANGUAGES)
+
+
 def clinical_words(text: str) -> set[str]:
     """The words of clinical strings that name no drug, folded as the matcher folds them."""
     return {w for line in text.splitlines() for w in re.findall(r"[^\W\d_]+", _fold(line)) if len(w) >= MIN_LETTERS}

@@ -15,6 +15,8 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/br_cmed/TA_PRECO_MEDICAMENTO_GOV.parquet                       (Brazil, CMED price list)
     FOLDER/es_nomenclator/raw.parquet                                     (Spain, Nomenclátor of the Ministry of Health)
     FOLDER/ie_pcrs/pcrs-druglist.csv                                      (Ireland, HSE PCRS reimbursable items)
+    FOLDER/be_inami/raw.parquet                                           (Belgium, INAMI reimbursable specialties)
+    FOLDER/pl_mz/zalacznik-do-obwieszczenia.xlsx                          (Poland, list of reimbursed medicines)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -389,6 +391,52 @@ def pcrs(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def inami(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Belgium: INAMI's list of reimbursable specialties, one row per specialty code.
+
+    The copy keeps each row's columns as published, as JSON. S_NAM is the product's name, B_LBL_FR its
+    active substances in French (several joined by ' + '); a specialty marked UNAVAILABLE is '0'.
+    """
+    rows: dict[str, list[str]] = {}
+    for record in _parquet(folder / "raw.parquet", pins):
+        r = json.loads(str(record["raw_fields_json"]))
+        name, subs = _clean(r.get("S_NAM")), _clean(r.get("B_LBL_FR"))
+        if not name or not subs:
+            continue
+        pid = _clean(r.get("S_COD"))
+        rows[pid] = [pid, name, ";".join(_unique(_split_outside(subs, (" + ",)))),
+                     "0" if _clean(r.get("UNAVAILABLE")) == "1" else "1"]
+    return list(rows.values())
+
+
+# The lists of medicines (A1 pharmacy, B drug programmes, C chemotherapy, D off-label, E, F2); not A2
+# (foods for special medical purposes), A3 (medical devices) nor G (preparations made in the pharmacy).
+_POLISH_SHEETS = ("A1", "B", "C", "D1", "D2", "E", "F2")
+
+
+def reimbursement_pl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Poland: the Minister of Health's list of reimbursed medicines (annex to the announcement), one row per GTIN.
+
+    Each sheet starts with a title row, then the header: LP, Substancja czynna (the Latin INN, several
+    joined by ' + '), the name with its form and strength (cut at its first comma and strength), the
+    pack, the GTIN. The list holds medicines reimbursed now: every row is '1'.
+    """
+    import openpyxl
+
+    data = _verified(folder / "zalacznik-do-obwieszczenia.xlsx", pins)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    rows: dict[str, list[str]] = {}
+    for title in (t for t in _POLISH_SHEETS if t in book.sheetnames):
+        for i, r in enumerate(book[title].iter_rows(values_only=True)):
+            if i < 2 or len(r) < 5 or not r[1] or not r[2]:
+                continue
+            name = _before_strength(_clean(r[2]).split(",")[0])
+            pid = _clean(r[4])
+            if name and pid:
+                rows[pid] = [pid, name, ";".join(_unique(_split_outside(_clean(r[1]), (" + ",)))), "1"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -414,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
-               "es_nomenclator": nomenclator, "ie_pcrs": pcrs}
+               "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

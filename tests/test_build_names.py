@@ -337,6 +337,53 @@ def test_irish_reimbursable_items_with_their_substances(tmp_path):
     ]
 
 
+def _pin(path) -> dict[str, str]:
+    import hashlib
+
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_belgian_specialties_with_their_availability(tmp_path):
+    import json
+
+    import extract_registers
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = [{"S_NAM": "LEPONEX", "B_LBL_FR": "Clozapine", "S_COD": "00044052", "UNAVAILABLE": "0"},
+               {"S_NAM": "EUSAPRIM", "B_LBL_FR": "Sulfaméthoxazole + Triméthoprime", "S_COD": "00034756",
+                "UNAVAILABLE": "1"}]
+    path = tmp_path / "raw.parquet"
+    pq.write_table(pa.table({"raw_fields_json": [json.dumps(r) for r in records]}), path)
+    assert sorted(extract_registers.inami(tmp_path, _pin(path))) == [
+        ["00034756", "EUSAPRIM", "Sulfaméthoxazole;Triméthoprime", "0"],  # unavailable
+        ["00044052", "LEPONEX", "Clozapine", "1"],
+    ]
+
+
+def test_polish_reimbursed_medicines_from_the_medicine_sheets_only(tmp_path):
+    import extract_registers
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    header = ["LP", "Substancja czynna", "Nazwa  postać i dawka", "Zawartość opakowania", "Numer GTIN"]
+    for title, row in (("A1", ["1", "Clozapinum", "Klozapol, tabl., 25 mg", "50 szt.", "05909990139521"]),
+                       ("A3", ["1", "Chlorhexidinum", "Plaster, opatrunek", "1 szt.", "05900000000001"]),
+                       ("C", ["1", "Sulfamethoxazolum + Trimethoprimum", "Biseptol 480, tabl., 400+80 mg", "20 szt.",
+                              "05909990117819"])):
+        sheet = book.create_sheet(title)
+        sheet.append([f"{title}. title"])
+        sheet.append(header)
+        sheet.append(row)
+    path = tmp_path / "zalacznik-do-obwieszczenia.xlsx"
+    book.save(path)
+    assert sorted(extract_registers.reimbursement_pl(tmp_path, _pin(path))) == [
+        ["05909990117819", "Biseptol", "Sulfamethoxazolum;Trimethoprimum", "1"],
+        ["05909990139521", "Klozapol", "Clozapinum", "1"],  # A3 (medical devices) is not read
+    ]
+
+
 def test_product_names_cut_before_their_strength():
     import extract_registers
 

@@ -1,7 +1,7 @@
 """Ordinary words of the languages the names cover, and clinical words that name no drug (development time only).
 
-A word used at least once in a million words (Zipf 3) in English, French, Spanish, Portuguese,
-German or Italian (the wordfreq package) is an ordinary word; so is every word of the real clinical
+A word used at least once in a million words (Zipf 3) in a language the names cover (LANGUAGES, the
+wordfreq package) is an ordinary word; so is every word of the real clinical
 strings that name no drug in tests/data/synthea_not_drugs.txt (conditions, devices, supplies, care
 plans, immunizations: "catheter", "dialysis", "nebulizer"). Only those a misspelling rule could read
 as a catalog name are kept (within the edits the matcher allows of a name that may match fuzzily),
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "tr")
+LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "tr", "nl", "pl")
 ZIPF = 3.0
 MIN_LETTERS = 5  # shorter words never match fuzzily (medcheck.matcher.MIN_FUZZY_LENGTH)
 

@@ -59,6 +59,8 @@ REGISTERS = (
     Register("br_cmed", "Brazil CMED", "Lista de preços de medicamentos ao governo (CMED, ANVISA)", ("pt",)),
     Register("es_nomenclator", "Spain Nomenclátor", "Nomenclátor de facturación (Ministerio de Sanidad)", ("es",)),
     Register("ie_pcrs", "Ireland PCRS", "PCRS Druglist (Health Service Executive)", ("en",)),
+    Register("be_inami", "Belgium INAMI", "Spécialités pharmaceutiques remboursables (INAMI-RIZIV)", ("fr", "nl")),
+    Register("pl_mz", "Poland MZ", "Wykaz refundowanych leków (Minister Zdrowia)", ("pl",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 

@@ -68,13 +68,13 @@ def finding_record(finding: Finding) -> dict[str, object]:
 
 
 def local_brand(finding: Finding) -> str:
-    """ "a brand name known only in Singapore" when the words were read as a brand or synonym that the
+    """ "a brand medcheck knows only from Singapore" when the words were read as a brand or synonym that the
     registers of one country alone list (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia), else ""."""
     origin = finding.name_origin
     if origin is None or origin.kind not in ("brand", "synonym"):
         return ""
     country = only_country(origin.sources)
-    return f"a {origin.kind} known only in {country}" if country else ""
+    return f"a {origin.kind} medcheck knows only from {country}" if country else ""
 
 
 NOT_MATCHED = "not matched"

@@ -126,8 +126,9 @@ def test_merge_prefers_hand_then_the_most_precise_authority_and_records_every_so
         (GENERIC, {DNER: "x"}, False, True),  # a generic name in any language
         (BRAND, {UNII: "x"}, False, False),  # a brand one list alone knows
         (BRAND, {UNII: "x", DNER: "y"}, False, False),  # two dictionaries, no register marketing it now
-        (BRAND, {"France BDPM": "x", UNII: "y"}, True, True),  # marketed now, known beyond one list
+        (BRAND, {"France BDPM": "x", UNII: "y"}, True, True),  # marketed now, known in two countries
         (BRAND, {"Spain Nomenclátor": "x"}, True, False),  # marketed in one country only
+        (BRAND, {"US Drugs@FDA": "x", UNII: "y", DNER: "z"}, True, False),  # the US lists only (and a dictionary)
         (BRAND, {HAND: "x"}, True, True),  # a current leaflet read by hand
         (records.ABBREVIATION, {HAND: "x", UNII: "y"}, False, False),  # abbreviations: exact only
     ],

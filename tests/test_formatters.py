@@ -408,8 +408,8 @@ def _read_as(kind: str, *sources: str) -> Report:
 def test_a_brand_one_country_alone_lists_is_said_to_be_so_in_every_format():
     """The same word may be another medicine elsewhere (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia)."""
     report = _read_as("brand", "Singapore HSA SIN16362P")
-    assert "(read as 'Domide Capsules', a brand known only in Singapore)" in render_text(report)
-    assert "| Domide Capsules, a brand known only in Singapore |" in render_markdown(report)
+    assert "(read as 'Domide Capsules', a brand medcheck knows only from Singapore)" in render_text(report)
+    assert "| Domide Capsules, a brand medcheck knows only from Singapore |" in render_markdown(report)
     match = json.loads(render_json(report))["results"][0]["matches"][0]
     assert (match["matched_name_kind"], match["matched_name_sources"]) == ("brand", ["Singapore HSA SIN16362P"])
     row = next(csv.DictReader(io.StringIO(render_csv(report))))
@@ -422,7 +422,7 @@ def test_a_brand_one_country_alone_lists_is_said_to_be_so_in_every_format():
     ("generic", ("Singapore HSA SIN16362P",)),  # a generic name means the same everywhere
 ])
 def test_a_name_known_beyond_one_country_gets_no_such_note(kind, sources):
-    assert "known only in" not in render_text(_read_as(kind, *sources))
+    assert "knows only from" not in render_text(_read_as(kind, *sources))
 
 
 def test_every_register_the_name_build_reads_has_its_country():

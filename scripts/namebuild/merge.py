@@ -6,10 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from medcheck.sources import REGISTER_COUNTRIES
+
 from .records import ABBREVIATION, BRAND, GENERIC, HAND, SYNONYM, UNII, Name, Part
 
 KIND_RANK = {ABBREVIATION: 0, GENERIC: 1, BRAND: 2, SYNONYM: 3}
-WIDELY_LISTED = 2  # authorities that must list a brand before a misspelling of it may match
+KNOWN_IN = 2  # countries whose lists must hold a brand before a misspelling of it may match
+# The country each authority speaks for; the DrugBank/MeSH dictionary speaks for none.
+COUNTRY_OF = {**REGISTER_COUNTRIES, UNII: "the United States"}
 
 
 @dataclass
@@ -27,16 +31,18 @@ class Merged:
     def fuzzy(self) -> bool:
         """May a misspelling of this name match? Generic names (in any language): yes. A brand or synonym:
         only when it is on the market now (a register says so, or a hand-curated current leaflet shows it)
-        and known beyond one list (two authorities, or a person's source). Abbreviations: exact only.
+        and known beyond one country (the lists of two countries hold it, or a person's source does).
+        Abbreviations: exact only.
 
         Dictionaries (the FDA list, DrugBank) keep the brands of decades, so being in them says nothing
         of use now: PEDIAZOLE, in both, is discontinued (Drugs@FDA), and "Pediasol", an oral rehydration
-        salt, is one sound from it. A brand one country alone markets (DOLOTREN in Spain) is unknown
-        elsewhere, where a name one letter from it is as often another brand (DOLOTRIN) as a misspelling.
+        salt, is one sound from it. A brand one country alone markets (DOLOTREN in Spain; VERSACLOZ, in the
+        US lists only) is unknown elsewhere, where a name one letter from it is as often another brand
+        (DOLOTRIN; VERSACLOX) as a misspelling.
         """
         if self.kind == ABBREVIATION:
             return False
-        known = len(self.sources) >= WIDELY_LISTED or HAND in self.sources
+        known = HAND in self.sources or len({COUNTRY_OF[a] for a in self.sources if a in COUNTRY_OF}) >= KNOWN_IN
         return self.kind == GENERIC or (self.marketed and known)
 
 

@@ -37,6 +37,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("drug", "drug_class", "evidence", "sources"
 NAMES_COLUMNS: tuple[str, ...] = ("drug", "name", "key", "kind", "match", "sources")
 PARTS_COLUMNS: tuple[str, ...] = ("drug", "part", "name", "sources")
 NAME_KINDS: tuple[str, ...] = ("generic", "brand", "synonym", "abbreviation")
+NAME_MATCHES: tuple[str, ...] = ("exact", "fuzzy", "possible")  # "possible": another country's medicine too
 
 DRUG_LIST = "drug_list.csv"
 NAMES = "names.csv"
@@ -57,7 +58,8 @@ class Catalog:
     combination's number of components. `ordinary` holds ordinary words never read as a misspelt drug;
     `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first;
     `guard_sounds` the guard names' sound keys (None: not computed yet);
-    `generic` the names that are generic names (canonical, or of kind generic), not brands or synonyms.
+    `generic` the names that are generic names (canonical, or of kind generic), not brands or synonyms;
+    `possible` the names another country gives another medicine (CLOPIN), only ever a possible match.
     """
 
     drugs: tuple[Drug, ...]
@@ -74,6 +76,7 @@ class Catalog:
     suffixes: tuple[str, ...] = ()
     guard_sounds: frozenset[str] | None = None
     generic: frozenset[str] = frozenset()
+    possible: Mapping[str, Drug] = field(default_factory=dict)
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -93,7 +96,7 @@ class Catalog:
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
             self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary, self.suffixes,
-            self.guard_sounds, self.generic,
+            self.guard_sounds, self.generic, dict(self.possible),
         )
 
 
@@ -102,10 +105,11 @@ def _unpickle_catalog(
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
     parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
     suffixes: tuple[str, ...], guard_sounds: frozenset[str] | None, generic: frozenset[str],
+    possible: dict[str, Drug],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
                    MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
-                   ordinary, suffixes, guard_sounds, generic)
+                   ordinary, suffixes, guard_sounds, generic, MappingProxyType(possible))
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -176,8 +180,12 @@ class _NameRow:
     name: str
     key: str
     kind: str
-    fuzzy: bool
+    match: str
     sources: tuple[str, ...]
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.match == "fuzzy"
 
 
 def _key(text: str) -> str:
@@ -194,15 +202,15 @@ def _parse_names(path: object, text: str, known: set[str], strict: bool) -> dict
             raise CatalogError(path, "empty name or key", line)
         if row["kind"] not in NAME_KINDS:
             raise CatalogError(path, f"kind {row['kind']!r} is not one of: {', '.join(NAME_KINDS)}", line)
-        if row["match"] not in ("exact", "fuzzy"):
-            raise CatalogError(path, f"match {row['match']!r} is not exact or fuzzy", line)
+        if row["match"] not in NAME_MATCHES:
+            raise CatalogError(path, f"match {row['match']!r} is not one of: {', '.join(NAME_MATCHES)}", line)
         if drug not in known:
             if strict:
                 raise CatalogError(path, f"drug {drug!r} is not in the drug list", line)
             continue
         sources = tuple(s.strip() for s in row["sources"].split("; ") if s.strip())
         by_drug.setdefault(drug, []).append(
-            _NameRow(line, row["name"], _key(row["key"]), row["kind"], row["match"] == "fuzzy", sources)
+            _NameRow(line, row["name"], _key(row["key"]), row["kind"], row["match"], sources)
         )
     return by_drug
 
@@ -267,6 +275,7 @@ def build_catalog(
 
     names: dict[str, Drug] = {}
     abbreviations: dict[str, Drug] = {}
+    possible: dict[str, Drug] = {}
     labels: dict[str, str] = {}
     fuzzy: set[str] = set()
     generic: set[str] = set()
@@ -279,7 +288,7 @@ def build_catalog(
                 path, f"{text!r} ({drug.name}) has nothing left after normalising (only dose, form or route words)",
                 line,
             )
-        owner = names.get(key) or abbreviations.get(key)
+        owner = names.get(key) or abbreviations.get(key) or possible.get(key)
         if owner is not None and owner.name != drug.name:
             raise CatalogError(
                 path, f"{text!r} maps to both {owner.name!r} and {drug.name!r} (first at {where[key]})", line
@@ -296,7 +305,7 @@ def build_catalog(
         listed = [
             *(DrugName(n, "brand", True, (f"{dpath}, line {line}",)) for n in hand_names),
             *(DrugName(a, "abbreviation", False, (f"{dpath}, line {line}",)) for a in hand_abbreviations),
-            *(DrugName(g.name, g.kind, g.fuzzy, g.sources) for g in generated),
+            *(DrugName(g.name, g.kind, g.fuzzy, g.sources, g.match == "possible") for g in generated),
         ]
         shown: dict[str, str] = {normalize(name): name}  # one display form per normalised name
         for n in hand_names:
@@ -332,7 +341,8 @@ def build_catalog(
         for abbr in hand_abbreviations:
             claim(abbreviations, normalize(abbr), abbr, drug, dpath, line)
         for g in generated:
-            claim(abbreviations if g.kind == "abbreviation" else names, g.key, g.name, drug, npath, g.line)
+            index = possible if g.match == "possible" else abbreviations if g.kind == "abbreviation" else names
+            claim(index, g.key, g.name, drug, npath, g.line)
             if g.fuzzy:
                 fuzzy.add(g.key)
             if g.kind == "generic":
@@ -391,6 +401,7 @@ def build_catalog(
         suffixes=tuple(suffixes),
         guard_sounds=frozenset(_words(guard_sounds_file[1])) if guard_sounds_file and strict else None,
         generic=frozenset(generic & set(names)),
+        possible=MappingProxyType(possible),
     )
 
 

@@ -21,7 +21,7 @@ from .render_catalog import (
     render_summary_markdown,
     render_summary_text,
 )
-from .sources import citation, only_country, source_url
+from .sources import citation, elsewhere, only_country, source_url
 
 __all__ = ["CLOSING", "FORMATTERS", "LABEL_WORDS", "spreadsheet_safe"]
 
@@ -69,12 +69,16 @@ def finding_record(finding: Finding) -> dict[str, object]:
 
 def local_brand(finding: Finding) -> str:
     """ "a brand medcheck knows only from Singapore" when the words were read as a brand or synonym that the
-    registers of one country alone list (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia), else ""."""
+    registers of one country alone list (DOMIDE: thalidomide in Singapore, lenalidomide in Colombia), and
+    "another medicine's name in Brazil" when a register gives it another medicine; else ""."""
     origin = finding.name_origin
     if origin is None or origin.kind not in ("brand", "synonym"):
         return ""
     country = only_country(origin.sources)
-    return f"a {origin.kind} medcheck knows only from {country}" if country else ""
+    said = [f"a {origin.kind} medcheck knows only from {country}"] if country else []
+    if others := elsewhere(origin.sources):  # TEFIN: ibuprofen in Ireland, butenafine in Brazil
+        said.append(f"another medicine's name in {' and '.join(others)}")
+    return ", and ".join(said)
 
 
 NOT_MATCHED = "not matched"
@@ -230,8 +234,9 @@ def render_text(report: Report, color: bool = False) -> str:
         out.append(style("Possible matches: check the spelling", color, bold=True, yellow=True))
         for r, f in possible:
             where = "" if f.context == "current" else f" [{f.context}]"
+            local = f" ({local})" if (local := local_brand(f)) else ""
             out.append(f"  line {r.line}: {f.matched_text!r} - did you mean "
-                       f"{f.drug.name} ({f.drug.drug_class})?{where}")
+                       f"{f.drug.name} ({f.drug.drug_class})?{local}{where}")
     if report.unmatched:
         numbers = ", ".join(str(r.line) for r in report.unmatched)
         out.append("")

@@ -232,6 +232,8 @@ class Matcher:
                 drug = cat.names.get(key) or cat.abbreviations.get(key)
                 if drug is not None:
                     hits.append(_Hit(drug, start, end, cat.labels.get(key, key), 100.0, "exact"))
+                elif key in cat.possible:  # a name another country gives another medicine (CLOPIN)
+                    hits.append(_Hit(cat.possible[key], start, end, cat.labels.get(key, key), 100.0, "possible"))
                 elif size == 1 and key not in cat.guard and (glued := self._glued(key)) is not None:
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
                 elif key in self._prefixes:

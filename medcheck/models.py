@@ -95,6 +95,7 @@ class DrugName:
     kind: str                # generic, brand, synonym or abbreviation
     fuzzy: bool              # False: only the exact name matches (abbreviations, names one list alone has)
     sources: tuple[str, ...] = ()   # "FDA UNII J60AR2IKIC", "France BDPM 6xxxxxxx", "hand-curated <source>"
+    possible: bool = False   # True: another country gives the name another medicine; only a possible match
 
 
 @dataclass(frozen=True)

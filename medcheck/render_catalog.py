@@ -45,12 +45,13 @@ def drug_record(drug: Drug) -> dict[str, object]:
 
 
 def _match_word(name: DrugName) -> str:
-    return "fuzzy" if name.fuzzy else "exact"
+    return "possible" if name.possible else "fuzzy" if name.fuzzy else "exact"
 
 
 def _name_source_text(name: DrugName) -> str:
     """'LEPONEX (brand, a misspelling may match: FDA UNII J60AR2IKIC, France BDPM 6123)'."""
-    how = "a misspelling may match" if name.fuzzy else "exact only"
+    how = ("only a possible match" if name.possible else "a misspelling may match" if name.fuzzy
+           else "exact only")
     return f"{name.name} ({name.kind}, {how}: {', '.join(name.sources)})"
 
 

@@ -104,17 +104,35 @@ REGISTER_COUNTRIES: dict[str, str] = {
 }
 
 
+# How data/names.csv records a register that gives a catalog name to another medicine: "another medicine in
+# Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)". Such a name is only ever a possible match.
+ELSEWHERE = "another medicine in"
+
+
+def country_of(source: str) -> str | None:
+    """The country of a national register's source ("Ireland PCRS 62983": Ireland), else None."""
+    return next((c for a, c in REGISTER_COUNTRIES.items() if source.startswith(a + " ")), None)
+
+
 def only_country(sources: Iterable[str]) -> str:
     """The one country whose registers alone list a name ("DOMIDE CAPSULES": Singapore), else "".
 
     A name that the FDA list, DrugBank/MeSH, a hand-curated page or registers of two countries list is
-    known beyond one country; "" too.
+    known beyond one country; "" too. A register that gives the name to another medicine does not count.
     """
     countries = set()
     for source in sources:
-        country = next((c for a, c in REGISTER_COUNTRIES.items() if source.startswith(a + " ")), None)
+        if source.startswith(ELSEWHERE + " "):
+            continue
+        country = country_of(source)
         if country is None:
             return ""
         countries.add(country)
     return countries.pop() if len(countries) == 1 else ""
+
+
+def elsewhere(sources: Iterable[str]) -> list[str]:
+    """The countries whose registers give the name to another medicine ("TEFIN": Brazil), in order."""
+    found = (country_of(s.removeprefix(ELSEWHERE + " ")) for s in sources if s.startswith(ELSEWHERE + " "))
+    return list(dict.fromkeys(c for c in found if c))
 

@@ -36,6 +36,7 @@ from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM,
 from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart
 from medcheck.matcher import sound_key
 from medcheck.normalize import normalize
+from medcheck.sources import ELSEWHERE
 
 DATA = ROOT / "data"
 CURATED = "curated_names.csv"
@@ -87,7 +88,9 @@ def render_names(rows: Iterable[Merged]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(NAMES_HEADER)
     for m in rows:
-        writer.writerow([m.drug, m.display, m.norm, m.kind, "fuzzy" if m.fuzzy else "exact", format_sources(m.sources)])
+        match = "possible" if m.elsewhere else "fuzzy" if m.fuzzy else "exact"
+        sources = format_sources(m.sources) + (f"; {ELSEWHERE} {m.elsewhere}" if m.elsewhere else "")
+        writer.writerow([m.drug, m.display, m.norm, m.kind, match, sources])
     return buf.getvalue()
 
 
@@ -199,7 +202,7 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     if review is not None:
         review.extend(f"{published!r} is one or two edits from {near!r}" for published, near in uncertain.items())
 
-    authorities = [HAND, UNII, *registers.AUTHORITIES, DNER]
+    authorities: list[str | tuple[str, ...]] = [HAND, UNII, tuple(registers.AUTHORITIES), DNER]
     canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
     merged, guard, counts = merge(names, canonical, authorities)
     # A one-word brand or synonym that is an ordinary word of a language the names cover ("Kendrick",

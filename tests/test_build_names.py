@@ -116,8 +116,37 @@ def test_merge_prefers_hand_then_the_most_precise_authority_and_records_every_so
     assert by_norm["leponex"].display == "Leponex"
     assert list(by_norm["leponex"].sources) == [HAND, UNII, "France BDPM"]
     assert by_norm["cellcept"].drug == "mycophenolate mofetil"
-    assert "twoway" not in by_norm and counts["names two catalog drugs share (left out)"] == 1
-    assert guard == {"clonazepam"}
+    assert "twoway" not in by_norm and counts["names two catalog drugs share (left out, and guard)"] == 1
+    assert guard == {"clonazepam", "twoway"}
+
+
+def test_registers_of_two_countries_share_a_rank_so_a_brand_they_give_two_drugs_is_no_name():
+    names = [
+        name("clozapine", "CLOPIN", BRAND, "Switzerland Swissmedic", marketed=True),
+        name("clopidogrel", "CLOPIN", BRAND, "Brazil ANVISA", marketed=True),
+        name("clopidogrel", "PLAVIX", BRAND, "Brazil ANVISA", marketed=True),
+        name("clozapine", "PLAVIX", BRAND, DNER),  # the dictionary ranks below the registers
+    ]
+    order = [HAND, UNII, ("Switzerland Swissmedic", "Brazil ANVISA"), DNER]
+    rows, guard, _ = merge.merge(names, {"clozapine": "clozapine", "clopidogrel": "clopidogrel"}, order)
+    assert {(m.drug, m.norm) for m in rows} == {("clopidogrel", "plavix")}
+    assert "clopin" in guard
+
+
+def test_a_one_country_brand_another_country_gives_another_medicine_is_only_possible():
+    other = Name("", "TEFIN", "tefin", BRAND, "Brazil CMED", "789", True, "CLORIDRATO DE BUTENAFINA")
+    names = [
+        name("ibuprofen", "TEFIN", BRAND, "Ireland PCRS", marketed=True), other,
+        name("ibuprofen", "NUROFEN", BRAND, "Ireland PCRS", marketed=True),
+        name("ibuprofen", "NUROFEN", BRAND, "France BDPM", marketed=True),
+        Name("", "NUROFEN", "nurofen", BRAND, "Brazil CMED", "790", True, "DIPIRONA"),
+    ]
+    order = [HAND, UNII, ("Ireland PCRS", "France BDPM", "Brazil CMED"), DNER]
+    rows, _, _ = merge.merge(names, {"ibuprofen": "ibuprofen"}, order)
+    by_norm = {m.norm: m for m in rows}
+    assert by_norm["tefin"].elsewhere == "Brazil CMED 789 (CLORIDRATO DE BUTENAFINA)"
+    assert not by_norm["tefin"].fuzzy
+    assert by_norm["nurofen"].elsewhere == "" and by_norm["nurofen"].fuzzy  # two countries give it ibuprofen
 
 
 @pytest.mark.parametrize(

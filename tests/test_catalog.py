@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -95,7 +96,7 @@ def test_guard_name_that_is_a_catalog_name_is_an_error():
     [
         ("nodrug,NODRUG,nodrug,generic,fuzzy,FDA UNII X", "drug 'nodrug' is not in the drug list"),
         ("clozapine,Leponex,leponex,trade,fuzzy,FDA UNII X", "kind 'trade' is not one of"),
-        ("clozapine,Leponex,leponex,brand,maybe,FDA UNII X", "match 'maybe' is not exact or fuzzy"),
+        ("clozapine,Leponex,leponex,brand,maybe,FDA UNII X", "match 'maybe' is not one of: exact, fuzzy, possible"),
         ("clozapine,Leponex,,brand,fuzzy,FDA UNII X", "empty name or key"),
     ],
 )
@@ -123,6 +124,19 @@ def test_names_carry_their_authorities_and_match_mode():
     assert shown["LEPONEX"].fuzzy and not shown["Fazaclo"].fuzzy
     assert shown["Clozaril"].sources == ("drugs.csv, line 2",)
     assert cloz.unii == ("J60AR2IKIC",)
+
+
+def test_a_name_another_country_gives_another_medicine_is_only_possible():
+    names = NAMES_HEADER + (
+        "clozapine,Clopin,clopin,brand,possible,Switzerland Swissmedic 1; another medicine in Brazil ANVISA 2 (X)\n"
+    )
+    cat = load_text(HEADER + TINY_ROWS, names=names)
+    assert "clopin" not in cat.names and "clopin" not in cat.fuzzy
+    assert cat.possible["clopin"].name == "clozapine"
+    shown = {n.name: n for n in cat.possible["clopin"].name_sources}
+    assert shown["Clopin"].possible and not shown["Clopin"].fuzzy
+    assert shown["Clopin"].sources[-1] == "another medicine in Brazil ANVISA 2 (X)"
+    assert pickle.loads(pickle.dumps(cat)).possible["clopin"].name == "clozapine"
 
 
 def test_combination_parts_index():

@@ -425,6 +425,20 @@ def test_a_name_known_beyond_one_country_gets_no_such_note(kind, sources):
     assert "knows only from" not in render_text(_read_as(kind, *sources))
 
 
+def test_a_name_another_country_gives_another_medicine_says_so_among_the_possible_matches():
+    from medcheck.models import Drug, DrugName, Finding, LineResult
+
+    sources = ("Ireland PCRS 62983", "another medicine in Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)")
+    name = DrugName("TEFIN", "brand", fuzzy=False, sources=sources, possible=True)
+    drug = Drug("ibuprofen", "nsaid", "case-reports", name_sources=(name,))
+    finding = Finding(drug, "Tefin", "TEFIN", 100.0, "possible")
+    report = Report(results=(LineResult(1, "Tefin 200 mg", (finding,)),), catalog_version="x")
+    assert ("'Tefin' - did you mean ibuprofen (nsaid)? (a brand medcheck knows only from Ireland, and another "
+            "medicine's name in Brazil)") in render_text(report)
+    match = json.loads(render_json(report))["results"][0]["matches"][0]
+    assert match["matched_name_sources"] == list(sources) and match["status"] == "possible"
+
+
 def test_every_register_the_name_build_reads_has_its_country():
     """medcheck.sources.REGISTER_COUNTRIES must name each register authority of data/names_build.json."""
     from importlib.resources import files

@@ -391,6 +391,19 @@ def test_words_that_begin_another_substance_suggest_nothing(line):
     assert check_text(line).results[0].findings == ()
 
 
+@pytest.mark.parametrize("line", ["Tefin 200 mg", "TEFIN"])
+def test_a_brand_another_country_gives_another_medicine_is_only_possible(line):
+    """TEFIN: ibuprofen in Ireland's list, butenafine in Brazil's (data/names.csv match "possible")."""
+    findings = check_text(line).results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [("ibuprofen", "possible")]
+
+
+def test_a_brand_two_countries_give_two_catalog_drugs_matches_neither():
+    """CLOPIN: clozapine in Switzerland, clopidogrel in Brazil; neither is flagged, nor read as a misspelling."""
+    assert check_text("Clopin 25 mg").results[0].findings == ()
+    assert [f.drug.name for f in check_text("Clopin Duo").results[0].findings] == ["clopidogrel"]
+
+
 def test_a_combination_component_alone_stays_possible():
     findings = check_text("sulfamethoxazole 800 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]

@@ -26,6 +26,7 @@ class Merged:
     kind: str
     sources: dict[str, str] = field(default_factory=dict)  # authority -> first reference
     marketed: bool = False
+    elsewhere: str = ""  # a register that gives the name to another medicine: "Brazil ANVISA 105730401 (...)"
 
     @property
     def fuzzy(self) -> bool:
@@ -40,16 +41,20 @@ class Merged:
         US lists only) is unknown elsewhere, where a name one letter from it is as often another brand
         (DOLOTRIN; VERSACLOX) as a misspelling.
         """
-        if self.kind == ABBREVIATION:
+        if self.kind == ABBREVIATION or self.elsewhere:
             return False
-        known = HAND in self.sources or len({COUNTRY_OF[a] for a in self.sources if a in COUNTRY_OF}) >= KNOWN_IN
-        return self.kind == GENERIC or (self.marketed and known)
+        return self.kind == GENERIC or (self.marketed and self.known)
+
+    @property
+    def known(self) -> bool:
+        """Known beyond one country: the lists of two countries hold the name, or a person's source does."""
+        return HAND in self.sources or len({COUNTRY_OF[a] for a in self.sources if a in COUNTRY_OF}) >= KNOWN_IN
 
 
 def merge(
     names: Iterable[Name],
     canonical: Mapping[str, str],
-    authority_order: list[str],
+    authority_order: list[str | tuple[str, ...]],
 ) -> tuple[list[Merged], set[str], dict[str, int]]:
     """(catalog names, guard names, counts) from every authority's names.
 
@@ -61,9 +66,13 @@ def merge(
     FDA list nor a person gives the catalog drug, means that other medicine to most readers (SUDAFED:
     pseudoephedrine in the US, an ibuprofen product in Canada; DORYX: doxycycline in the US,
     alendronic acid in Italy): it is left out, and guards.
+
+    authority_order: most precise first; a tuple holds authorities of equal rank (the national registers:
+    no country's word outranks another's, so a brand two countries give two catalog drugs is left out).
     """
     counts: dict[str, int] = defaultdict(int)
-    rank = {a: i for i, a in enumerate(authority_order)}
+    rank = _ranks(authority_order)
+    order = _order(authority_order)
     by_norm: dict[str, list[Name]] = defaultdict(list)
     guard: set[str] = set()
     foreign = {n.norm for n in names if not n.drug and n.authority == UNII and n.kind == BRAND}
@@ -79,6 +88,7 @@ def merge(
                 fixed.setdefault(norm, n.drug)
 
     merged: dict[tuple[str, str], Merged] = {}
+    shared: set[str] = set()  # names two catalog drugs claim with equal authority (CLOPIN)
     for norm, group in sorted(by_norm.items()):
         drugs = {n.drug for n in group}
         owner = fixed.get(norm)
@@ -87,14 +97,15 @@ def merge(
             top = min(rank[n.authority] for n in group)
             proposed = {n.drug for n in group if rank[n.authority] == top}
             if len(proposed) > 1:
-                counts["names two catalog drugs share (left out)"] += 1
+                counts["names two catalog drugs share (left out, and guard)"] += 1
+                shared.add(norm)
                 continue
             owner = next(iter(proposed))
             counts["names two catalog drugs share (given as the most precise authority does)"] += 1
         owner = owner or next(iter(drugs))
         if drugs - {owner}:
             counts["names of another catalog drug's curated or canonical name (left out)"] += 1
-        for n in sorted(group, key=lambda n: (rank[n.authority], KIND_RANK[n.kind], n.display)):
+        for n in sorted(group, key=lambda n: (order[n.authority], KIND_RANK[n.kind], n.display)):
             if n.drug != owner:
                 continue
             m = merged.get((owner, norm))
@@ -108,6 +119,16 @@ def merge(
         if norm in foreign and m.kind != GENERIC and not {HAND, UNII} & set(m.sources) and norm not in fixed:
             del merged[(drug, norm)]
             counts["brands the FDA list gives another substance (left out)"] += 1
+    # A brand one country gives the catalog drug and a register gives another medicine, each of its
+    # substances known (TEFIN: ibuprofen in Ireland, butenafine in Brazil), means different medicines in
+    # different countries: it is only ever a possible match. A brand two countries give the catalog drug
+    # is that drug's (EXJADE, whatever one register row says), as is a person's source or the drug's name.
+    elsewhere = {n.norm: f"{n.authority} {n.ref} ({n.other})" for n in sorted(names, key=lambda n: (n.authority, n.ref))
+                 if not n.drug and n.other}
+    for (drug, norm), m in merged.items():
+        if norm in elsewhere and m.kind in (BRAND, SYNONYM) and not m.known and norm != canonical[drug]:
+            m.elsewhere = elsewhere[norm]
+            counts["brands another country gives another medicine (possible matches only)"] += 1
     catalog_norms = {norm for _, norm in merged} | set(fixed)
     for (drug, norm), m in list(merged.items()):
         if HAND in m.sources or norm == canonical[drug]:
@@ -117,7 +138,7 @@ def merge(
             catalog_norms.discard(norm)
             counts["ambiguous leading words of a canonical name (left out)"] += 1
     counts["guard names equal to a catalog name (left out)"] = len(guard & catalog_norms)
-    guard -= catalog_norms
+    guard = (guard | shared) - catalog_norms
     # A guard name that holds a catalog name as whole words ("ampicillin sulbactam", "diclofenac
     # epolamine") would claim the catalog name's words: the product holds the catalog drug, so it goes.
     inner = {m.norm for m in merged.values() if m.kind != ABBREVIATION and len(m.norm) >= 5} | set(fixed)
@@ -134,6 +155,17 @@ def merge(
     return rows, guard, dict(counts)
 
 
+def _ranks(authority_order: Iterable[str | tuple[str, ...]]) -> dict[str, int]:
+    """Each authority's rank, 0 the most precise; authorities in one tuple share a rank."""
+    return {a: i for i, group in enumerate(authority_order) for a in ((group,) if isinstance(group, str) else group)}
+
+
+def _order(authority_order: Iterable[str | tuple[str, ...]]) -> dict[str, int]:
+    """Each authority's place in the listing of a name's sources."""
+    flat = [a for group in authority_order for a in ((group,) if isinstance(group, str) else group)]
+    return {a: i for i, a in enumerate(flat)}
+
+
 def _holds(name: str, inner: set[str]) -> bool:
     """Whether a run of the name's words is one of the inner names."""
     words = name.split()
@@ -141,11 +173,13 @@ def _holds(name: str, inner: set[str]) -> bool:
                if j - i < len(words))
 
 
-def merge_parts(parts: Iterable[Part], authority_order: list[str]) -> list[tuple[str, str, str, dict[str, str]]]:
+def merge_parts(
+    parts: Iterable[Part], authority_order: list[str | tuple[str, ...]],
+) -> list[tuple[str, str, str, dict[str, str]]]:
     """(combination, part, display name, authority -> reference) per normalised part name."""
-    rank = {a: i for i, a in enumerate(authority_order)}
+    order = _order(authority_order)
     out: dict[tuple[str, str, str], tuple[str, dict[str, str]]] = {}
-    for p in sorted(parts, key=lambda p: (rank[p.authority], p.display)):
+    for p in sorted(parts, key=lambda p: (order[p.authority], p.display)):
         key = (p.drug, p.part, p.norm)
         if key not in out:
             out[key] = (p.display, {})

@@ -36,6 +36,7 @@ class Name:
     authority: str
     ref: str
     marketed: bool = False  # listed as marketed now by a national register
+    other: str = ""  # for another medicine's product name: its substances, when each is a known medicine
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ SALT_WORDS = frozenset(
      "potasica", "potasico", "calcica", "calcico", "magnesica", "magnesico", "monoidratada", "monoidratado",
      "diidratada", "diidratado", "triidratada", "triidratado", "hidratada", "hidratado", "monohidrato",
      "dihidrato", "trihidrato", "hemihidrato", "sesquihidrato", "anidra", "anidro", "anhidro", "anhidra",
-     "lisina", "arginina", "benzatina", "hiclato", "trometamina", "meglumina", "tri", "di", "hemi"]
+     "lisina", "arginina", "benzatina", "hiclato", "trometamina", "meglumina", "tri", "di", "hemi", "bissulfato",
+     "bisulfato"]
 )
 _SALT_SPLIT = re.compile(r"[\s-]+")  # "TRI-HIDRATADA" is two salt words
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
@@ -185,6 +186,15 @@ class Identities:
         for n, identities in self.by_norm.items():
             self.by_sound[sound_key(n)].update(identities)
         self.uncertain: dict[str, str] = {}
+        self._other_sounds: set[str] | None = None
+
+    def known_other(self, published: str) -> bool:
+        """Whether a published substance is another medicine the other authorities know, in any spelling
+        ("BISSULFATO DE CLOPIDOGREL", "deksketoprofen trometamol")."""
+        if self._other_sounds is None:
+            self._other_sounds = {sound_key(n) for n in self.other_norms}
+        forms = substance_forms(published)
+        return any(f in self.other_norms or sound_key(f) in self._other_sounds for f in forms)
 
     def of(self, published: str) -> tuple[str | None, str]:
         """(identity or None, the name in the register's language normalised, or "?" when too close to call)."""
@@ -327,7 +337,10 @@ def _register_names(
         if full is not None and owner and full.split()[0].removesuffix("e") in leading:
             full = None  # "PENICILLINE G ...": the generic word that begins a catalog name, not a brand
         if full is not None and (norm not in full_names or p.marketed):
-            full_names[norm] = Name(owner, display, full, BRAND, register.authority, p.product_id, p.marketed)
+            other = ""
+            if not owner and p.substances and all(ids.known_other(s) for s in p.substances):
+                other = " + ".join(p.substances)  # CLOPIN: clopidogrel in Brazil, clozapine in Switzerland
+            full_names[norm] = Name(owner, display, full, BRAND, register.authority, p.product_id, p.marketed, other)
         if len(words) > 1 and (first not in first_display or p.marketed):
             first_display[first] = (display.split()[0], p.product_id, p.marketed)
     out += [n for norm, n in sorted(full_names.items()) if fulls[norm] == {n.drug}]

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from namebuild import dner, ordinary, registers, unii
-from namebuild.merge import Merged, merge, merge_parts
+from namebuild.merge import Merged, later_words, merge, merge_parts
 from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name
 
 from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart
@@ -186,6 +186,10 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     dner_names, dner_parts = dner.names(dner_raw, known, combination_parts, medicine_norms, other_substances)
     names += dner_names
     parts += dner_parts
+    written = {drug: set(norms) for drug, norms in known.items()}
+    for n in dner_names:  # a register may publish a substance as the dictionary writes it (CLORANFENICOL)
+        if n.drug and n.kind in (GENERIC, SYNONYM):
+            written.setdefault(n.drug, set()).add(n.norm)
     others = {n.norm for n in names if not n.drug}
     generic: dict[str, set[str]] = {}
     for n in names:
@@ -193,8 +197,8 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
             generic.setdefault(n.drug, set()).add(n.norm)
     for p in parts:
         generic.setdefault(p.part, set()).add(p.norm)
-    reg_names, reg_parts, reg_pins, uncertain = registers.names(
-        ROOT / "scripts" / "registers", known, combination_parts, others, generic
+    reg_names, reg_parts, reg_pins, uncertain, later = registers.names(
+        ROOT / "scripts" / "registers", known, combination_parts, others, generic, written
     )
     names += reg_names
     parts += reg_parts
@@ -217,6 +221,11 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
               and ordinary.is_ordinary(m.norm)}
     merged = [m for m in merged if id(m) not in common]
     counts["brands and synonyms that are ordinary words (left out)"] = len(common)
+    line_words = later_words(merged, later, canonical)
+    merged = [m for m in merged if m.norm not in line_words]
+    guard |= line_words
+    counts["one-word brands and synonyms other products carry after their own name (left out, and guard)"] = len(
+        line_words)
     counts["catalog names"] = len(merged)
     counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in merged)
     parts_rows = merge_parts(parts, authorities)

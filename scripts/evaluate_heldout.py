@@ -119,8 +119,10 @@ def score(items: list[tuple[str, set[str]]]) -> Score:
         s.expected += len(expected)
         s.found += len(expected & flagged)
         for f in findings:
-            s.flags[f.confidence] += 1
-            s.right[f.confidence] += f.drug.name in expected
+            kind = f.name_origin.kind if f.name_origin else "name"
+            for key in (f.confidence, f"{f.confidence} {kind}"):
+                s.flags[key] += 1
+                s.right[key] += f.drug.name in expected
         missed = expected - flagged
         wrong = [f"{f.drug.name} ({f.confidence}, {f.matched_text!r})" for f in findings if f.drug.name not in expected]
         if missed or wrong:
@@ -149,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         total.errors += [f"[{name}] {e}" for e in s.errors]
         print(_row(name, s))
     print(_row("**all**", total))
+    kinds = sorted(k for k in total.flags if " " in k)
+    by_kind = ", ".join(f"{k} {total.right[k]}/{total.flags[k]}" for k in kinds)
+    print(f"\nBy confidence and kind of name matched: {by_kind}")
     if args.show_errors:
         print("\n".join(total.errors), file=sys.stderr)
     return 0

@@ -204,7 +204,7 @@ def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
     monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en", "fr")),))
     (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
     catalog = {"clozapine": {"clozapine"}}
-    out, _, pins, uncertain = registers.names(tmp_path, catalog, {}, {"metformin"}, {"clozapine": {"clozapine"}})
+    out, _, pins, uncertain, _ = registers.names(tmp_path, catalog, {}, {"metformin"}, {"clozapine": {"clozapine"}})
     got = {(n.drug, n.norm, n.kind) for n in out}
     assert ("clozapine", "leponex", BRAND) in got
     assert ("clozapine", "clozapine", GENERIC) in got
@@ -212,6 +212,48 @@ def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
     assert ("", "metforal", BRAND) in got and ("", "metformine", GENERIC) in got
     assert not any(n.norm == "acid reducer" for n in out)
     assert pins[0]["extract"] == "scripts/registers/r1.csv.gz" and uncertain == {}
+
+
+def test_a_substance_written_as_the_dictionary_writes_it_is_the_catalog_drug(tmp_path, monkeypatch):
+    """CLORANFENICOL (the dictionary's name, not the FDA list's) makes ARIFENICOL chloramphenicol's brand,
+    not a guard name; the dictionary's names are matched exactly, so "kodein" stays another medicine."""
+    write_extract(tmp_path, "r1", [
+        ("1", "ARIFENICOL", "SUCCINATO SODICO DE CLORANFENICOL", "1"),
+        ("2", "OKODIN", "KODEIN FOSFAT", "1"),
+    ])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("pt",)),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    known = {"chloramphenicol": {"chloramphenicol"}, "cocaine": {"cocaine"}}
+    written = {"chloramphenicol": {"cloranfenicol"}, "cocaine": {"kokain"}}
+    generic = {"chloramphenicol": {"chloramphenicol"}, "cocaine": {"cocaine"}}
+    out, _, _, uncertain, _ = registers.names(tmp_path, known, {}, set(), generic, written)
+    got = {(n.drug, n.norm) for n in out if n.kind == BRAND}
+    assert ("chloramphenicol", "arifenicol") in got and ("", "okodin") in got
+    assert uncertain == {}
+    out, *_ = registers.names(tmp_path, known, {}, set(), generic)
+    assert ("", "arifenicol") in {(n.drug, n.norm) for n in out if n.kind == BRAND}
+
+
+def test_a_word_other_products_carry_after_their_own_name_is_no_brand(tmp_path, monkeypatch):
+    """MEPHA, a company, follows the substance in many products' names; LEPONEX is one medicine's."""
+    write_extract(tmp_path, "r1", [
+        ("1", "Pantoprazol-Mepha 40 mg", "pantoprazolum", "1"),
+        ("2", "Metformin-Mepha 500 mg", "metformini hydrochloridum", "1"),
+        ("3", "Captopril-Mepha 25 mg", "captoprilum", "1"),
+        ("4", "Leponex 25 mg", "clozapinum", "1"),
+        ("5", "Clozapin Leponex", "clozapinum", "1"),
+    ])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("de",)),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    known = {"captopril": {"captopril", "captoprilum"}, "clozapine": {"clozapine", "clozapinum"}}
+    *_, later = registers.names(tmp_path, known, {}, set(), known)
+    rows = [merge.Merged("captopril", "mepha", "MEPHA", SYNONYM, {UNII: "ref"}),
+            merge.Merged("clozapine", "leponex", "Leponex", BRAND, {"R1": "4"}),
+            merge.Merged("clozapine", "clozapin", "Clozapin", GENERIC, {"R1": "5"})]
+    canonical = {"captopril": "captopril", "clozapine": "clozapine"}
+    assert merge.later_words(rows, later, canonical) == {"mepha"}
+    person = [merge.Merged("captopril", "mepha", "MEPHA", SYNONYM, {HAND: "ref"})]
+    assert merge.later_words(person, later, canonical) == set()
 
 
 def test_a_product_named_after_its_substance_in_another_form_is_no_brand(tmp_path, monkeypatch):

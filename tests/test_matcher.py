@@ -404,6 +404,20 @@ def test_a_brand_two_countries_give_two_catalog_drugs_matches_neither():
     assert [f.drug.name for f in check_text("Clopin Duo").results[0].findings] == ["clopidogrel"]
 
 
+@pytest.mark.parametrize("line", ["Pantoprazol-Mepha 40 mg", "Trastuzumab lyophilized powder for injection"])
+def test_a_company_or_form_word_of_many_products_is_no_drug(line):
+    """MEPHA (an FDA-list synonym of captopril) and LYOPHILIZED (a Drugs@FDA first word of CYTOXAN) follow
+    other medicines' names in the registers: they name a company or a form, not captopril or cyclophosphamide."""
+    assert check_text(line).results[0].findings == ()
+
+
+@pytest.mark.parametrize("line, drug", [("Amplictil 25 mg", "chlorpromazine"), ("Arifenicol 1 g IV", "chloramphenicol"),
+                                        ("Plaquinol 400 mg", "hydroxychloroquine")])
+def test_a_brand_whose_register_writes_the_substance_as_the_dictionary_does(line, drug):
+    """Brazil's register publishes CLORANFENICOL, CLORIDRATO DE CLORPROMAZINA: the dictionary's spellings."""
+    assert [f.drug.name for f in check_text(line).results[0].findings] == [drug]
+
+
 def test_a_combination_component_alone_stays_possible():
     findings = check_text("sulfamethoxazole 800 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]

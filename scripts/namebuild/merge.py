@@ -155,6 +155,26 @@ def merge(
     return rows, guard, dict(counts)
 
 
+LATER_WORD_OTHERS = 2  # other compositions whose product names hold a one-word name after their first word
+
+
+def later_words(rows: Iterable[Merged], later: Mapping[str, set[str]], canonical: Mapping[str, str]) -> set[str]:
+    """One-word brands and synonyms that are a word other medicines' product names carry after their own.
+
+    Such a word names a company, a product line or a form, not one medicine: MEPHA (a synonym of
+    captopril in the FDA list) follows the substance in hundreds of Swiss products ("Pantoprazol-Mepha"),
+    LYOPHILIZED (a first word of CYTOXAN in Drugs@FDA) follows trastuzumab brands in Singapore's. Read
+    as a brand, it would turn every such product into the catalog drug. later: register word -> the
+    compositions of the products whose names hold it after their first word. A person's source, or the
+    drug's own name, keeps a name.
+    """
+    return {
+        m.norm for m in rows
+        if m.kind in (BRAND, SYNONYM) and " " not in m.norm and HAND not in m.sources
+        and m.norm != canonical[m.drug] and len(later.get(m.norm, set()) - {m.drug}) >= LATER_WORD_OTHERS
+    }
+
+
 def _ranks(authority_order: Iterable[str | tuple[str, ...]]) -> dict[str, int]:
     """Each authority's rank, 0 the most precise; authorities in one tuple share a rank."""
     return {a: i for i, group in enumerate(authority_order) for a in ((group,) if isinstance(group, str) else group)}

@@ -171,7 +171,7 @@ class Identities:
 
     def __init__(
         self, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
-        other_norms: set[str] | frozenset[str] = frozenset(),
+        other_norms: set[str] | frozenset[str] = frozenset(), written: Mapping[str, set[str]] | None = None,
     ) -> None:
         self.other_norms = other_norms
         self.by_norm: dict[str, set[str]] = defaultdict(set)
@@ -185,6 +185,12 @@ class Identities:
         self.by_sound: dict[str, set[str]] = defaultdict(set)
         for n, identities in self.by_norm.items():
             self.by_sound[sound_key(n)].update(identities)
+        # Names only written exactly (the dictionary's CLORANFENICOL): not spellings or near misses to
+        # weigh, since the dictionary's odd synonyms ("kokain") would make other medicines ("kodein") uncertain.
+        for drug, norms in (written or {}).items():
+            for n in norms:
+                if n not in self.by_norm:
+                    self.by_norm[n].add(drug)
         self.uncertain: dict[str, str] = {}
         self._other_sounds: set[str] | None = None
 
@@ -228,31 +234,37 @@ def names(
     folder: Path, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
     other_norms: set[str],
     generic_names: Mapping[str, set[str]],
-) -> tuple[list[Name], list[Part], list[dict[str, object]], dict[str, str]]:
-    """(names, combination part names, pins, uncertain substances) from the register extracts in folder.
+    written: Mapping[str, set[str]] | None = None,
+) -> tuple[list[Name], list[Part], list[dict[str, object]], dict[str, str], dict[str, set[str]]]:
+    """(names, combination part names, pins, uncertain substances, later words) from the register extracts.
 
     other_norms: names of other medicines the other authorities know (a substance named so is one);
-    generic_names: each catalog drug's generic names (a product named so is no brand). Uncertain
+    generic_names: each catalog drug's generic names (a product named so is no brand); written: more
+    names of each catalog drug a published substance may be, written exactly so. Uncertain
     substances (published name -> the catalog name it is one or two edits from) give neither names nor
-    guard names; a person should look at them.
+    guard names; a person should look at them. Later words: each word that follows the first in a
+    product's name -> the compositions of the products so named (a catalog drug, or another medicine's
+    substances), for telling a company's or a form's word ("Pantoprazol-Mepha", "... LYOPHILIZED
+    POWDER") from a brand.
     """
     pins_path = folder / "SOURCES.json"
     pins = {p["name"]: p for p in json.loads(pins_path.read_text(encoding="utf-8"))}
-    ids = Identities(catalog_names, combination_parts, other_norms)
+    ids = Identities(catalog_names, combination_parts, other_norms, written)
     combos = {parts: drug for drug, parts in combination_parts.items()}
     out: list[Name] = []
     parts_out: list[Part] = []
     pin_list: list[dict[str, object]] = []
+    later: dict[str, set[str]] = defaultdict(set)
     for register in REGISTERS:
         products, raw = read_extract(folder, register)
         pin = dict(pins[register.authority])
         pin["extract"] = f"scripts/registers/{register.key}.csv.gz"
         pin["extract_sha256"] = hashlib.sha256(raw).hexdigest()
         pin_list.append(pin)
-        out_r, parts_r = _register_names(register, products, ids, combos, catalog_names, generic_names)
+        out_r, parts_r = _register_names(register, products, ids, combos, catalog_names, generic_names, later)
         out += out_r
         parts_out += parts_r
-    return out, parts_out, pin_list, dict(sorted(ids.uncertain.items()))
+    return out, parts_out, pin_list, dict(sorted(ids.uncertain.items())), dict(later)
 
 
 def _owner(
@@ -277,6 +289,7 @@ def _owner(
 def _register_names(
     register: Register, products: list[Product], ids: Identities, combos: Mapping[frozenset[str], str],
     catalog_names: Mapping[str, set[str]], generic_names: Mapping[str, set[str]],
+    later: dict[str, set[str]],
 ) -> tuple[list[Name], list[Part]]:
     out: list[Name] = []
     parts_out: list[Part] = []
@@ -317,6 +330,9 @@ def _register_names(
         fulls[norm].add(owner)
         if owner == "?":
             continue
+        composition = owner or "+".join(sorted(f for _, _, f in found))
+        for w in words[1:]:
+            later[w].add(composition)
         if owner == "":  # another medicine: its substances' names in the register's language guard too
             for published, _, form in found:
                 if form and usable(form, MAX_GUARD_WORDS, digits=False):

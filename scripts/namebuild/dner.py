@@ -112,7 +112,7 @@ def names(
                       if not any(set(n.split()) <= set(normalize(d).split()) for d in drugs)}
             if others:
                 continue  # a class of substances: its names are no one drug's (nor the guard's)
-        usable_names = [(v, n) for v in own if (n := usable(v, 4, digits=False)) is not None]
+        usable_names = [(v, u) for v in own if (u := usable(v, 4, digits=False)) is not None]
         cnorm = normalize(canonical)
         for combo in part_of.get(cnorm, ()):
             for v, n in usable_names:

@@ -52,7 +52,9 @@ def clinical_words(text: str) -> set[str]:
     return {w for line in text.splitlines() for w in re.findall(r"[^\W\d_]+", _fold(line)) if len(w) >= MIN_LETTERS}
 
 
-def near_names(fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] = frozenset()) -> list[str]:
+def near_names(
+    fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
     """The ordinary words within two edits of a name a misspelling may match (one edit for short words)."""
     words = sorted((ordinary_words() | clinical) - catalog_names)
     targets = sorted({n for n in fuzzy_names if len(n.replace(" ", "")) >= MIN_LETTERS})

@@ -119,6 +119,29 @@ class Matcher:
         }
 
     @functools.cached_property
+    def _multi_sounds(self) -> dict[str, str]:
+        """Multi-word names a misspelling may match, by sound key ("micofenolato mofetile"): few, so cheap to build."""
+        sounds: dict[str, set[str]] = {}
+        for name in self._choices:
+            if " " in name:
+                sounds.setdefault(sound_key(name), set()).add(name)
+        guard_sounds = self._guard_sounds
+        return {k: min(v) for k, v in sounds.items()
+                if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds}
+
+    @functools.cached_property
+    def _multi_firsts(self) -> frozenset[str]:
+        """First words of those names: a span is looked up by sound only when it starts with one."""
+        return frozenset(name.split()[0] for name in self._multi_sounds.values())
+
+    def _heard(self, key: str) -> str | None:
+        """The multi-word catalog name these words sound like ("micofenolato mofetil": micofenolato mofetile)."""
+        if key.split(" ", 1)[0] not in self._multi_firsts:
+            return None
+        heard = self._multi_sounds.get(sound_key(key))
+        return heard if heard is not None and self._sure_target(heard, key) else None
+
+    @functools.cached_property
     def _guard_sounds(self) -> frozenset[str]:
         """The guard names' sound keys: shipped with the packaged catalog (data/guard_sounds.txt), else made here."""
         if self.catalog.guard_sounds is not None:
@@ -236,6 +259,10 @@ class Matcher:
                     hits.append(_Hit(cat.possible[key], start, end, cat.labels.get(key, key), 100.0, "possible"))
                 elif size == 1 and key not in cat.guard and (glued := self._glued(key)) is not None:
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
+                elif size > 1 and key not in cat.guard and (heard := self._heard(key)) is not None:
+                    # Spelt another way, a longer name comes before a shorter one it begins ("Micofenolato
+                    # Mofetil" is mycophenolate mofetil, not "micofenolato", mycophenolic acid's sodium salt).
+                    hits.append(_Hit(cat.names[heard], start, end, cat.labels[heard], fuzz.ratio(key, heard), "likely"))
                 elif key in self._prefixes:
                     # Words that begin two catalog drugs' names ("interferon": alfa-2b and beta-1a) suggest
                     # neither, but they are claimed: the words are not read as a misspelling either.

@@ -100,7 +100,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
     "Italy AIFA": "Italy", "Turkey TİTCK": "Turkey", "Singapore HSA": "Singapore",
     "South Africa MPR": "South Africa", "US Drugs@FDA": "the United States", "Brazil ANVISA": "Brazil",
     "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain", "Ireland PCRS": "Ireland",
-    "Belgium INAMI": "Belgium", "Poland MZ": "Poland",
+    "Belgium INAMI": "Belgium", "Poland MZ": "Poland", "Peru DIGEMID": "Peru",
 }
 
 

@@ -233,6 +233,9 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     # catalog loader does for catalog names (medcheck.catalog.subtype_apart).
     catalog_keys = {m.norm for m in merged}
     guard |= {short for g in guard if (short := subtype_apart(g)) != g and short not in catalog_keys}
+    plain = ordinary.plain_names(guard, {n.norm for n in names if not n.drug and n.kind == GENERIC})
+    guard -= plain
+    counts["other products' one-word names that are ordinary words (not guard)"] = len(plain)
     counts["guard names"] = len(guard)
     clinical = ordinary.clinical_words((ROOT / "tests" / "data" / "synthea_not_drugs.txt").read_text(encoding="utf-8"))
     words = ordinary.near_names((m.norm for m in merged if m.fuzzy), {m.norm for m in merged} | guard, clinical)

@@ -17,6 +17,7 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/ie_pcrs/pcrs-druglist.csv                                      (Ireland, HSE PCRS reimbursable items)
     FOLDER/be_inami/raw.parquet                                           (Belgium, INAMI reimbursable specialties)
     FOLDER/pl_mz/zalacznik-do-obwieszczenia.xlsx                          (Poland, list of reimbursed medicines)
+    FOLDER/pe_digemid/catalogoproductos22082025.xlsx                      (Peru, DIGEMID catalogue of marketed products)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -437,6 +438,34 @@ def reimbursement_pl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def digemid(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Peru: DIGEMID's catalogue of pharmaceutical products marketed in the country, one row per product code.
+
+    The sheet starts with a title block (the catalogue's update date), then the header: Cod_Prod,
+    Nom_Prod (the product's name), ..., Nom_IFA (its active substances, several joined by ' + '),
+    Nom_Rubro, Situación. The catalogue lists products on the market: a row in state ACT is '1'.
+    """
+    import openpyxl
+
+    data = _verified(folder / "catalogoproductos22082025.xlsx", pins)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    rows: dict[str, list[str]] = {}
+    header: list[str] | None = None
+    for r in book[book.sheetnames[0]].iter_rows(values_only=True):
+        cells = [_clean(c) for c in r]
+        if header is None:
+            header = cells if cells and cells[0] == "Cod_Prod" else None
+            continue
+        row = dict(zip(header, cells))
+        name, subs = _before_strength(row.get("Nom_Prod", "")), row.get("Nom_IFA", "")
+        if not name or not subs:
+            continue
+        pid = row["Cod_Prod"].removesuffix(".0")
+        rows[pid] = [pid, name, ";".join(_unique(_split_outside(subs, (" + ",)))),
+                     "1" if row.get("Situación") == "ACT" else "0"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -462,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     sources = {s["key"]: s for s in json.loads((HERE / "SOURCES.json").read_text(encoding="utf-8"))}
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
-               "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl}
+               "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl,
+               "pe_digemid": digemid}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

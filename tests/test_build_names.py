@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from namebuild import merge, records, registers  # noqa: E402
+from namebuild import merge, ordinary, records, registers  # noqa: E402
 from namebuild.records import BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name  # noqa: E402
 
 ORDER = [HAND, UNII, "France BDPM", DNER]
@@ -256,6 +256,11 @@ def test_a_word_other_products_carry_after_their_own_name_is_no_brand(tmp_path, 
     assert merge.later_words(person, later, canonical) == set()
 
 
+def test_a_product_named_with_an_ordinary_word_is_no_guard_name():
+    """PINE (a heparin in Peru) would claim "pine" in "cloza pine"; aspirin, a substance, stays a guard name."""
+    assert ordinary.plain_names({"pine", "aspirin", "pine tar", "refraxol"}, {"aspirin"}) == {"pine"}
+
+
 def test_a_product_named_after_its_substance_in_another_form_is_no_brand(tmp_path, monkeypatch):
     write_extract(tmp_path, "r1", [
         ("1", "MICOFENOLATO DE MOFETIL STADA", "MICOFENOLATO DE MOFETILO", "1"),  # the INN without its ending
@@ -453,6 +458,31 @@ def test_polish_reimbursed_medicines_from_the_medicine_sheets_only(tmp_path):
     assert sorted(extract_registers.reimbursement_pl(tmp_path, _pin(path))) == [
         ["05909990117819", "Biseptol", "Sulfamethoxazolum;Trimethoprimum", "1"],
         ["05909990139521", "Klozapol", "Clozapinum", "1"],  # A3 (medical devices) is not read
+    ]
+
+
+def test_peruvian_catalogue_after_its_title_block(tmp_path):
+    import extract_registers
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Catálogo"
+    sheet.append([None])
+    sheet.append(["Catálogo de Productos Farmacéuticos actualizado diariamente"])
+    sheet.append(["Fec. de actualizac.:", "22/08/2025 05:28:35 PM"])
+    sheet.append(["Cod_Prod", "Nom_Prod", "Concent", "Nom_Form_Farm", "Presentac", "Fracción", "Num_RegSan",
+                  "Nom_Titular", "Nom_Fabricante", "Nom_IFA", "Nom_Rubro", "Situación"])
+    sheet.append([34698.0, "REFRAXOL", "100 mg", "Tableta", "Caja x 30", 1.0, "EE00001", "T", "F", "CLOZAPINA",
+                  "ESPECIALIDAD FARMACEUTICA", "ACT"])
+    sheet.append([56858.0, "BUSCAPINA COMPOSITUM", "", "Tableta", "", 1.0, "EE00002", "T", "F",
+                  "METAMIZOL DE SODIO + N-BUTILBROMURO DE HIOSCINA", "ESPECIALIDAD FARMACEUTICA", "ACT"])
+    sheet.append([1.0, "SIN IFA", "", "", "", 1.0, "", "", "", None, "", "ACT"])  # no substance: not read
+    path = tmp_path / "catalogoproductos22082025.xlsx"
+    book.save(path)
+    assert sorted(extract_registers.digemid(tmp_path, _pin(path))) == [
+        ["34698", "REFRAXOL", "CLOZAPINA", "1"],
+        ["56858", "BUSCAPINA COMPOSITUM", "METAMIZOL DE SODIO;N-BUTILBROMURO DE HIOSCINA", "1"],
     ]
 
 

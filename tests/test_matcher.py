@@ -418,6 +418,14 @@ def test_a_brand_whose_register_writes_the_substance_as_the_dictionary_does(line
     assert [f.drug.name for f in check_text(line).results[0].findings] == [drug]
 
 
+@pytest.mark.parametrize("line", ["Micofenolato Mofetil 500 mg", "micofenolato mofetilo"])
+def test_a_longer_name_spelt_another_way_comes_before_a_shorter_one_it_begins(line):
+    """"micofenolato" alone is mycophenolic acid (the sodium salt's name without its salt word), but
+    "micofenolato mofetil" sounds like mycophenolate mofetil's Italian and Spanish names."""
+    findings = check_text(line).results[0].findings
+    assert [f.drug.name for f in findings] == ["mycophenolate mofetil"]
+
+
 def test_a_combination_component_alone_stays_possible():
     findings = check_text("sulfamethoxazole 800 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]

@@ -47,6 +47,15 @@ def is_ordinary(word: str) -> bool:
     return any(zipf_frequency(word, lang) >= ZIPF for lang in LANGUAGES)
 
 
+def plain_names(guard: Iterable[str], substances: set[str]) -> set[str]:
+    """Other products' one-word names that are ordinary words (PINE, a heparin in Peru): no guard names.
+
+    A guard name claims its words, so one that is an ordinary word would hide a name broken in two
+    ("cloza pine") or written beside it. A substance's name stays ("aspirin"), a multi-word name too.
+    """
+    return {g for g in guard if " " not in g and g not in substances and is_ordinary(g)}
+
+
 def clinical_words(text: str) -> set[str]:
     """The words of clinical strings that name no drug, folded as the matcher folds them."""
     return {w for line in text.splitlines() for w in re.findall(r"[^\W\d_]+", _fold(line)) if len(w) >= MIN_LETTERS}

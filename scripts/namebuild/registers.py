@@ -61,6 +61,7 @@ REGISTERS = (
     Register("ie_pcrs", "Ireland PCRS", "PCRS Druglist (Health Service Executive)", ("en",)),
     Register("be_inami", "Belgium INAMI", "Spécialités pharmaceutiques remboursables (INAMI-RIZIV)", ("fr", "nl")),
     Register("pl_mz", "Poland MZ", "Wykaz refundowanych leków (Minister Zdrowia)", ("pl",)),
+    Register("pe_digemid", "Peru DIGEMID", "Catálogo de Productos Farmacéuticos (DIGEMID, Ministerio de Salud)", ("es",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -87,7 +88,10 @@ SALT_WORDS = frozenset(
      "diidratada", "diidratado", "triidratada", "triidratado", "hidratada", "hidratado", "monohidrato",
      "dihidrato", "trihidrato", "hemihidrato", "sesquihidrato", "anidra", "anidro", "anhidro", "anhidra",
      "lisina", "arginina", "benzatina", "hiclato", "trometamina", "meglumina", "tri", "di", "hemi", "bissulfato",
-     "bisulfato"]
+     "bisulfato",
+     # heptahydrates in the registers' languages (PEMETREXED DISODIUM HEPTAHYDRATE, HEPTAHIDRATO, heptahidrat)
+     "heptahydrate", "heptahydrat", "heptahidrato", "heptahidratado", "heptahidrat", "hemiheptahidrato",
+     "hemiheptahidrat", "heptahydricum", "hemiheptahydricum", "heptahydricus"]
 )
 _SALT_SPLIT = re.compile(r"[\s-]+")  # "TRI-HIDRATADA" is two salt words
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)

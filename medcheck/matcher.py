@@ -15,11 +15,14 @@ from .catalog import Catalog, load_catalog
 from .context import context_of
 from .errors import InputError
 from .models import CONFIDENCES, Drug, Finding, LineResult, Report
-from .normalize import Token, normalize, tokenize
+from .normalize import SALTS, Token, normalize, tokenize
 
 MAX_SPAN = 4  # catalog names have at most four normalised words
 MAX_FUZZY_SPAN = 3
 MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a different word
+# Salt words a generic name may be written glued to ("DOXICICLINABASE", "DICLOFENACOSODICO"), "base" too.
+GLUED_SALTS = SALTS | {"base"}
+_SALT_LENGTHS = range(min(map(len, GLUED_SALTS)), max(map(len, GLUED_SALTS)) + 1)
 # Words that may join the components of a combination ("sulfametoxazol y trimetoprima"); "and" and
 # "with" are dropped by normalize already, and "/", "+" and "-" split words.
 SURE_BRAND = 8  # a misspelt brand of fewer letters is only a possible match
@@ -278,11 +281,23 @@ class Matcher:
                 i += 1
         return hits
 
+    @functools.cached_property
+    def _heads(self) -> frozenset[str]:
+        """The first letters of every catalog name long enough to have something glued on."""
+        return frozenset(k[:MIN_FUZZY_LENGTH] for k in self.catalog.names if len(k) >= MIN_FUZZY_LENGTH)
+
     def _glued(self, word: str) -> str | None:
-        """The catalog name a word is, with a product suffix glued on ("nurofencaps": nurofen), if any."""
+        """The catalog name a word is, with a product suffix glued on ("nurofencaps": nurofen), or a generic
+        name with a salt word glued on ("doxiciclinabase", "metotrexatodisodico"), if any."""
+        if word[:MIN_FUZZY_LENGTH] not in self._heads:
+            return None  # most words: no catalog name begins so
         for suffix in self.catalog.suffixes:
             base = word[: -len(suffix)]
             if word.endswith(suffix) and len(base) >= MIN_FUZZY_LENGTH and base in self.catalog.names:
+                return base
+        for n in _SALT_LENGTHS:
+            base = word[:-n]
+            if len(base) >= MIN_FUZZY_LENGTH and word[-n:] in GLUED_SALTS and base in self.catalog.generic:
                 return base
         return None
 

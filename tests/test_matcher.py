@@ -336,6 +336,17 @@ def test_a_word_with_an_unknown_ending_is_not_a_glued_product():
     assert drugs_in("Nurofencaps") == {"ibuprofen"}  # "caps" it does
 
 
+@pytest.mark.parametrize("line, drug", [("DOXICICLINABASE", "doxycycline"), ("DICLOFENACOSÓDICO 50 mg", "diclofenac"),
+                                        ("AMPICILINAANHIDRA 1 g", "ampicillin"), ("clozapinehcl 25 mg", "clozapine")])
+def test_a_generic_name_with_a_salt_word_glued_on(line, drug):
+    assert drugs_in(line) == {drug}
+
+
+def test_a_salt_word_glued_to_a_brand_or_an_unknown_word_is_nothing():
+    assert drugs_in("Tegretolsodico") == set()  # a brand: salts are glued to a substance's name
+    assert drugs_in("clozapinexqz") == set()
+
+
 def test_words_that_sound_like_another_real_drug_are_not_a_misspelt_catalog_name():
     """"Penicilina V" is one letter from PENICILINA G but sounds like penicillin V, which is not in the catalog."""
     assert drugs_in("Penicilina V Sandoz") == set()

@@ -101,6 +101,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
     "South Africa MPR": "South Africa", "US Drugs@FDA": "the United States", "Brazil ANVISA": "Brazil",
     "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain", "Ireland PCRS": "Ireland",
     "Belgium INAMI": "Belgium", "Poland MZ": "Poland", "Peru DIGEMID": "Peru",
+    "Chile ISP": "Chile",
 }
 
 

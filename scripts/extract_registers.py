@@ -18,6 +18,7 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/be_inami/raw.parquet                                           (Belgium, INAMI reimbursable specialties)
     FOLDER/pl_mz/zalacznik-do-obwieszczenia.xlsx                          (Poland, list of reimbursed medicines)
     FOLDER/pe_digemid/catalogoproductos22082025.xlsx                      (Peru, DIGEMID catalogue of marketed products)
+    FOLDER/cl_isp/bioequiv.csv                                            (Chile, ISP list of bioequivalent products)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -466,6 +467,38 @@ def digemid(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+# Where a Chilean product's name ends and its form begins ("LODUX COMPRIMIDOS 25 mg", "PLENICA 75 CÁPSULAS").
+_SPANISH_FORM = re.compile(
+    r"\s+(?:COMPRIMIDOS?|C[AÁ]PSULAS?|SOLUCI[OÓ]N|SUSPENSI[OÓ]N|POLVO|LIOFILIZADO|INYECTABLE|GRAGEAS?|JARABE|"
+    r"GOTAS|GRANULADO|EMULSI[OÓ]N|CREMA|UNG[UÜ]ENTO|AEROSOL|TABLETAS?)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def bioequivalent_cl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Chile: the ISP's list of bioequivalent (therapeutically equivalent) products, one row per registration.
+
+    A semicolon-separated file in Windows-1252; a title block (the list's date), then the header: N°,
+    Principio Activo (several joined by '/'), Producto (name, form and strength), Registro, Titular,
+    Estado (of bioequivalence), Vigencia. The name is cut before its form and strength. The list says
+    nothing of what is on the market now: every row is '0'.
+    """
+    text = _verified(folder / "bioequiv.csv", pins).decode("cp1252")
+    rows: dict[str, list[str]] = {}
+    header: list[str] | None = None
+    for cells in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
+        cells = [_clean(c) for c in cells]
+        if header is None:
+            header = cells if cells and cells[0] == "N°" else None
+            continue
+        row = dict(zip(header, cells))
+        name = _before_strength(_SPANISH_FORM.sub("", row.get("Producto", "")))
+        subs, pid = row.get("Principio Activo", ""), row.get("Registro", "")
+        if name and subs and pid:
+            rows[pid] = [pid, name, ";".join(_unique(_split_outside(subs, ("/", " + ")))), "0"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -492,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
                "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl,
-               "pe_digemid": digemid}
+               "pe_digemid": digemid, "cl_isp": bioequivalent_cl}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

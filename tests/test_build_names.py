@@ -486,6 +486,23 @@ def test_peruvian_catalogue_after_its_title_block(tmp_path):
     ]
 
 
+def test_chilean_bioequivalent_list_in_windows_1252(tmp_path):
+    import extract_registers
+
+    text = ("; Listado de productos Bioequivalentes, actualizado al 31 de Mayo de 2016;;\n"
+            "N°;Principio Activo;Producto ;Registro;Titular;Estado;Vigencia;Uso / Tratamiento\n"
+            "34;CLOZAPINA;LODUX COMPRIMIDOS 25 mg (CLOZAPINA);F-21886/15;SYNTHON;EQUIVALENTE;Sí;Mental\n"
+            "1;PREGABALINA;PLENICA 75 CÁPSULAS 75 mg ;F-18790/16;DEUTSCHE;EQUIVALENTE;Sí;Anticonvulsivantes\n"
+            "9;AMOXICILINA/ÁCIDO CLAVULÁNICO;CLAVINEX DUO COMPRIMIDOS RECUBIERTOS;F-1/16;X;EQUIVALENTE;No;\n")
+    path = tmp_path / "bioequiv.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert sorted(extract_registers.bioequivalent_cl(tmp_path, _pin(path))) == [
+        ["F-1/16", "CLAVINEX DUO", "AMOXICILINA;ÁCIDO CLAVULÁNICO", "0"],
+        ["F-18790/16", "PLENICA", "PREGABALINA", "0"],  # the name ends before its strength and form
+        ["F-21886/15", "LODUX", "CLOZAPINA", "0"],
+    ]
+
+
 def test_product_names_cut_before_their_strength():
     import extract_registers
 

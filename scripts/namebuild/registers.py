@@ -62,6 +62,7 @@ REGISTERS = (
     Register("be_inami", "Belgium INAMI", "Spécialités pharmaceutiques remboursables (INAMI-RIZIV)", ("fr", "nl")),
     Register("pl_mz", "Poland MZ", "Wykaz refundowanych leków (Minister Zdrowia)", ("pl",)),
     Register("pe_digemid", "Peru DIGEMID", "Catálogo de Productos Farmacéuticos (DIGEMID, Ministerio de Salud)", ("es",)),
+    Register("cl_isp", "Chile ISP", "Listado de productos bioequivalentes (Instituto de Salud Pública de Chile)", ("es",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 

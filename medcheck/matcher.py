@@ -139,7 +139,7 @@ class Matcher:
 
     def _heard(self, key: str) -> str | None:
         """The multi-word catalog name these words sound like ("micofenolato mofetil": micofenolato mofetile)."""
-        if key.split(" ", 1)[0] not in self._multi_firsts:
+        if key in self.catalog.guard:
             return None
         heard = self._multi_sounds.get(sound_key(key))
         return heard if heard is not None and self._sure_target(heard, key) else None
@@ -262,7 +262,7 @@ class Matcher:
                     hits.append(_Hit(cat.possible[key], start, end, cat.labels.get(key, key), 100.0, "possible"))
                 elif size == 1 and key not in cat.guard and (glued := self._glued(key)) is not None:
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
-                elif size > 1 and key not in cat.guard and (heard := self._heard(key)) is not None:
+                elif size > 1 and tokens[i].text in self._multi_firsts and (heard := self._heard(key)) is not None:
                     # Spelt another way, a longer name comes before a shorter one it begins ("Micofenolato
                     # Mofetil" is mycophenolate mofetil, not "micofenolato", mycophenolic acid's sodium salt).
                     hits.append(_Hit(cat.names[heard], start, end, cat.labels[heard], fuzz.ratio(key, heard), "likely"))

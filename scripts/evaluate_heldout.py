@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from medcheck import load_catalog
 from medcheck.matcher import matcher_for
+from medcheck.sources import only_country
 
 COMBINATIONS = {
     "sulfamethoxazole-trimethoprim": frozenset({"sulfamethoxazole", "trimethoprim"}),
@@ -120,6 +121,8 @@ def score(items: list[tuple[str, set[str]]]) -> Score:
         s.found += len(expected & flagged)
         for f in findings:
             kind = f.name_origin.kind if f.name_origin else "name"
+            if f.name_origin and kind == "brand" and only_country(f.name_origin.sources):
+                kind = "brand-of-one-country"  # shown as "a brand medcheck knows only from ..."
             for key in (f.confidence, f"{f.confidence} {kind}"):
                 s.flags[key] += 1
                 s.right[key] += f.drug.name in expected

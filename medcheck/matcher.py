@@ -23,6 +23,9 @@ MIN_FUZZY_LENGTH = 5  # shorter spans must match exactly: a 4-letter typo is a d
 # Salt words a generic name may be written glued to ("DOXICICLINABASE", "DICLOFENACOSODICO"), "base" too.
 GLUED_SALTS = SALTS | {"base"}
 _SALT_LENGTHS = range(min(map(len, GLUED_SALTS)), max(map(len, GLUED_SALTS)) + 1)
+# A locant and a name ("6-mercaptopurina", "5-fluorouracilo"): a token, and such a word within a name.
+_NUMBERED = re.compile(r"\d+-([^\W\d_]{5,})")
+_NUMBERED_WORD = re.compile(r"(?<![^\s])\d+-[^\W\d_]{5,}(?![^\s])")
 # Words that may join the components of a combination ("sulfametoxazol y trimetoprima"); "and" and
 # "with" are dropped by normalize already, and "/", "+" and "-" split words.
 SURE_BRAND = 8  # a misspelt brand of fewer letters is only a possible match
@@ -153,7 +156,7 @@ class Matcher:
 
     def match(self, text: str) -> tuple[Finding, ...]:
         """The catalog drugs named in one line, each once, strongest match first."""
-        tokens = tokenize(text)
+        tokens = [self._unnumbered(t) if t.text[:1].isdigit() else t for t in tokenize(text)]
         if not tokens:
             return ()
         hits, free = self._combinations(tokens)
@@ -176,6 +179,24 @@ class Matcher:
             )
             for h in ranked
         )
+
+    def _unnumbered(self, token: Token) -> Token:
+        """A name after a locant, as the word it is ("6-mercaptopurina": mercaptopurina), unless the whole is known.
+
+        The tokenizer keeps a number joined by a hyphen to a word, for codes ("5-fu", "6-mp"); a
+        chemical name in another language ("5-fluorouracilo") is then no name, though its word is.
+        """
+        m = _NUMBERED.fullmatch(token.text)
+        if m is None or token.text in self._numbered_words:
+            return token
+        return token._replace(text=m.group(1))
+
+    @functools.cached_property
+    def _numbered_words(self) -> frozenset[str]:
+        """Words with a locant that catalog, abbreviation or guard names hold ("5-fu", "2-propylpentanoate")."""
+        cat = self.catalog
+        text = "\n".join((*cat.names, *cat.abbreviations, *cat.guard))
+        return frozenset(_NUMBERED_WORD.findall(text))
 
     def _combinations(self, tokens: Sequence[Token]) -> tuple[list[_Hit], list[bool]]:
         """Combinations written as their components, in any order, language or spelling, anywhere on the line.

@@ -342,6 +342,17 @@ def test_a_generic_name_with_a_salt_word_glued_on(line, drug):
     assert drugs_in(line) == {drug}
 
 
+@pytest.mark.parametrize("line, drug", [("6-mercaptopurina 50 mg", "mercaptopurine"), ("5-FLUOROURACILO", "fluorouracil"),
+                                        ("5-FU 500 mg", "fluorouracil"), ("6-MP", "mercaptopurine")])
+def test_a_name_after_a_locant_is_read_as_its_word(line, drug):
+    """"6-mercaptopurina" is no name, but its word is; codes that are names ("5-fu") stay as they are."""
+    assert drugs_in(line) == {drug}
+
+
+def test_a_locant_before_an_unknown_word_is_nothing():
+    assert drugs_in("5-hydroxytryptophan 100 mg") == set()
+
+
 def test_a_salt_word_glued_to_a_brand_or_an_unknown_word_is_nothing():
     assert drugs_in("Tegretolsodico") == set()  # a brand: salts are glued to a substance's name
     assert drugs_in("clozapinexqz") == set()

@@ -145,7 +145,12 @@ class Matcher:
         if key in self.catalog.guard:
             return None
         heard = self._multi_sounds.get(sound_key(key))
-        return heard if heard is not None and self._sure_target(heard, key) else None
+        if heard is None or not self._sure_target(heard, key):
+            return None
+        # Only to name another drug than the leading word does: "clopidogrel bisulfate" stays an exact
+        # clopidogrel, not a likely one through the Turkish "klopidogrel bisülfat".
+        lead = self.catalog.names.get(key.split(" ", 1)[0])
+        return None if lead is not None and lead.name == self.catalog.names[heard].name else heard
 
     @functools.cached_property
     def _guard_sounds(self) -> frozenset[str]:

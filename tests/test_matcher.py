@@ -448,6 +448,12 @@ def test_a_longer_name_spelt_another_way_comes_before_a_shorter_one_it_begins(li
     assert [f.drug.name for f in findings] == ["mycophenolate mofetil"]
 
 
+def test_a_longer_name_of_the_same_drug_spelt_another_way_does_not_weaken_an_exact_one():
+    """"clopidogrel bisulfate" sounds like the Turkish "klopidogrel bisülfat", but "clopidogrel" is exact."""
+    findings = check_text("Clopidogrel Bisulfate 75 MG Oral Tablet q4-6h").results[0].findings
+    assert [(f.drug.name, f.confidence) for f in findings] == [("clopidogrel", "exact")]
+
+
 def test_a_combination_component_alone_stays_possible():
     findings = check_text("sulfamethoxazole 800 mg").results[0].findings
     assert [(f.drug.name, f.confidence) for f in findings] == [("sulfamethoxazole-trimethoprim", "possible")]

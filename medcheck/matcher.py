@@ -112,10 +112,18 @@ class Matcher:
     @functools.cached_property
     def _sounds(self) -> dict[str, str]:
         """Catalog names by sound key; built on the first fuzzy lookup (0.1 s), which many lists never need."""
+        return self._by_sound(self._choices)
+
+    @functools.cached_property
+    def _multi_sounds(self) -> dict[str, str]:
+        """Multi-word names a misspelling may match, by sound key ("micofenolato mofetile"): few, so cheap to build."""
+        return self._by_sound(n for n in self._choices if " " in n)
+
+    def _by_sound(self, names: Iterable[str]) -> dict[str, str]:
+        """Names by sound key, where the key names one catalog drug and no guard drug (else it decides nothing)."""
         sounds: dict[str, set[str]] = {}
-        for name in self._choices:
+        for name in names:
             sounds.setdefault(sound_key(name), set()).add(name)
-        # A sound key shared by two catalog drugs, or by a guard drug, decides nothing.
         guard_sounds = self._guard_sounds
         return {
             # the drug's own name when it is among them ("metotrexate" is read as methotrexate, not
@@ -125,20 +133,10 @@ class Matcher:
         }
 
     @functools.cached_property
-    def _multi_sounds(self) -> dict[str, str]:
-        """Multi-word names a misspelling may match, by sound key ("micofenolato mofetile"): few, so cheap to build."""
-        sounds: dict[str, set[str]] = {}
-        for name in self._choices:
-            if " " in name:
-                sounds.setdefault(sound_key(name), set()).add(name)
-        guard_sounds = self._guard_sounds
-        return {k: min(v) for k, v in sounds.items()
-                if len({self.catalog.names[n].name for n in v}) == 1 and k not in guard_sounds}
-
-    @functools.cached_property
     def _multi_firsts(self) -> frozenset[str]:
-        """First words of those names: a span is looked up by sound only when it starts with one."""
-        return frozenset(name.split()[0] for name in self._multi_sounds.values())
+        """First words of those names, every spelling: a span is looked up by sound only when it starts with one."""
+        sounds = self._multi_sounds
+        return frozenset(n.split()[0] for n in self._choices if " " in n and sound_key(n) in sounds)
 
     def _heard(self, key: str) -> str | None:
         """The multi-word catalog name these words sound like ("micofenolato mofetil": micofenolato mofetile)."""

@@ -123,8 +123,8 @@ def merge(
     # substances known (TEFIN: ibuprofen in Ireland, butenafine in Brazil), means different medicines in
     # different countries: it is only ever a possible match. A brand two countries give the catalog drug
     # is that drug's (EXJADE, whatever one register row says), as is a person's source or the drug's name.
-    elsewhere = {n.norm: f"{n.authority} {n.ref} ({n.other})" for n in sorted(names, key=lambda n: (n.authority, n.ref))
-                 if not n.drug and n.other}
+    others = sorted((n for n in names if not n.drug and n.other), key=lambda n: (n.authority, n.ref))
+    elsewhere = {n.norm: f"{n.authority} {n.ref} ({n.other})" for n in others}
     for (drug, norm), m in merged.items():
         if norm in elsewhere and m.kind in (BRAND, SYNONYM) and not m.known and norm != canonical[drug]:
             m.elsewhere = elsewhere[norm]

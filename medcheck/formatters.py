@@ -81,6 +81,19 @@ def local_brand(finding: Finding) -> str:
     return ", and ".join(said)
 
 
+POSSIBLE_HEADING = "Possible matches: check the spelling, or which medicine is meant"
+
+
+def possible_words(finding: Finding) -> str:
+    """How a possible match reads: a misspelling asks "did you mean ...?"; a name that another medicine or
+    product bears too says so ("may be ibuprofen (nsaid): a brand medcheck knows only from Ireland, ...")."""
+    drug = f"{finding.drug.name} ({finding.drug.drug_class})"
+    local = local_brand(finding)
+    if finding.shared_name:
+        return f"may be {drug}: {local or 'a name another medicine or product bears too'}"
+    return f"did you mean {drug}?" + (f" ({local})" if local else "")
+
+
 NOT_MATCHED = "not matched"
 
 
@@ -231,12 +244,10 @@ def render_text(report: Report, color: bool = False) -> str:
                 out.extend(wrapped(f.advice, "    "))
     if possible:
         out.append("")
-        out.append(style("Possible matches: check the spelling", color, bold=True, yellow=True))
+        out.append(style(POSSIBLE_HEADING, color, bold=True, yellow=True))
         for r, f in possible:
             where = "" if f.context == "current" else f" [{f.context}]"
-            local = f" ({local})" if (local := local_brand(f)) else ""
-            out.append(f"  line {r.line}: {f.matched_text!r} - did you mean "
-                       f"{f.drug.name} ({f.drug.drug_class})?{local}{where}")
+            out.append(f"  line {r.line}: {f.matched_text!r} - {possible_words(f)}{where}")
     if report.unmatched:
         numbers = ", ".join(str(r.line) for r in report.unmatched)
         out.append("")

@@ -152,6 +152,10 @@ ADVICE = {
         "If it is taken after all, talk to the prescriber about this risk."
     ),
     Confidence.POSSIBLE: "Possible match only: check the spelling. Did you mean {drug}? If so, talk to the prescriber.",
+    "possible_name": (
+        "Possible match only: this name is given to {drug} and to another medicine or product. Check which one "
+        "is meant; if it is {drug}, talk to the prescriber."
+    ),
 }
 CLOSING = ("Do not stop or change any medicine on your own: talk to the prescriber or pharmacist, and follow "
            "the medicine's own leaflet.")
@@ -179,10 +183,14 @@ ADVICE_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def advice_kind(drug: Drug, confidence: str, context: str) -> str:
-    """Which advice a finding gets: by confidence, then context, then the drug's risk tier."""
+def advice_kind(drug: Drug, confidence: str, context: str, shared_name: bool = False) -> str:
+    """Which advice a finding gets: by confidence, then context, then the drug's risk tier.
+
+    shared_name: the words were read as a name that another medicine or product also bears (a possible
+    match spelt right), not as a misspelling.
+    """
     if confidence == Confidence.POSSIBLE:
-        return "possible"
+        return "possible_name" if shared_name else "possible"
     if context == Context.NEGATED:
         return "negated"
     if context in (Context.ALLERGY, Context.HISTORY):
@@ -192,12 +200,14 @@ def advice_kind(drug: Drug, confidence: str, context: str) -> str:
     return str(drug.risk)
 
 
-def advice_for(drug: Drug, confidence: str, context: str) -> str:
+def advice_for(drug: Drug, confidence: str, context: str, shared_name: bool = False) -> str:
     """The advice sentence for a finding, by risk tier and context: always points to the prescriber (and to
     the medicine's own leaflet where that gives an instruction), never to stopping."""
-    kind = advice_kind(drug, confidence, context)
+    kind = advice_kind(drug, confidence, context, shared_name)
     if kind == "possible":
         return ADVICE[Confidence.POSSIBLE].format(drug=drug.name)
+    if kind == "possible_name":
+        return ADVICE["possible_name"].format(drug=drug.name)
     if kind == "warning_signs":
         return ADVICE[Risk.HIGH].format(signs=WARNING_SIGNS_ADVICE)
     if kind == "past_high":
@@ -229,13 +239,19 @@ class Finding:
     @property
     def advice(self) -> str:
         """What to do about it: always the prescriber, never stopping on one's own."""
-        return advice_for(self.drug, self.confidence, self.context)
+        return advice_for(self.drug, self.confidence, self.context, self.shared_name)
 
     @property
     def name_origin(self) -> DrugName | None:
         """The catalog name the words were read as, with its kind and the authorities that list it."""
         wanted = self.matched_name.casefold()
         return next((n for n in self.drug.name_sources if n.name.casefold() == wanted), None)
+
+    @property
+    def shared_name(self) -> bool:
+        """True when the words are a name another medicine or product bears too (TEFIN), not a misspelling."""
+        origin = self.name_origin
+        return origin is not None and origin.possible
 
     @property
     def counts(self) -> bool:

@@ -108,6 +108,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
 # How data/names.csv records a register that gives a catalog name to another medicine: "another medicine in
 # Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)". Such a name is only ever a possible match.
 ELSEWHERE = "another medicine in"
+FDA_LIST = "the FDA substance list"
 
 
 def country_of(source: str) -> str | None:
@@ -133,7 +134,12 @@ def only_country(sources: Iterable[str]) -> str:
 
 
 def elsewhere(sources: Iterable[str]) -> list[str]:
-    """The countries whose registers give the name to another medicine ("TEFIN": Brazil), in order."""
-    found = (country_of(s.removeprefix(ELSEWHERE + " ")) for s in sources if s.startswith(ELSEWHERE + " "))
+    """Where the name means another medicine, in order: the countries whose registers give it one ("TEFIN":
+    Brazil), or the FDA substance list, whose brands of another substance it begins ("METHOCEL")."""
+    found = []
+    for source in sources:
+        if source.startswith(ELSEWHERE + " "):
+            other = source.removeprefix(ELSEWHERE + " ")
+            found.append(FDA_LIST if other.startswith("FDA UNII ") else country_of(other))
     return list(dict.fromkeys(c for c in found if c))
 

@@ -17,7 +17,15 @@ from .anc import anc_from_differential, read_anc
 from .catalog import Catalog, load_catalog
 from .errors import InputError, MedcheckError
 from .exports import format_of
-from .formatters import LABEL_WORDS, RISK_HEADINGS, local_brand, sections, shown_name
+from .formatters import (
+    LABEL_WORDS,
+    POSSIBLE_HEADING,
+    RISK_HEADINGS,
+    local_brand,
+    possible_words,
+    sections,
+    shown_name,
+)
 from .models import CLOSING, AncReading, Finding, LineResult, Report, Risk
 from .render_anc import anc_record
 from .sources import cited_name, source_url
@@ -53,6 +61,11 @@ class Shown:
         if self.finding.confidence == "exact" and not local:
             return ""
         return ", ".join(x for x in (shown_name(self.finding.matched_name), local) if x)
+
+    @property
+    def possible(self) -> str:
+        """A possible match as the text report words it ("did you mean ...?", or "may be ...")."""
+        return possible_words(self.finding)
 
 
 @dataclass
@@ -215,8 +228,8 @@ def create_app(host: str = "127.0.0.1", port: int = 8765, catalog: Catalog | Non
 
     def page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
         return render_template(template, closing=CLOSING, max_upload_mb=MAX_UPLOAD // (1024 * 1024),
-                               label_words=LABEL_WORDS, warning_intro=anc.WARNING_SIGNS_INTRO,
-                               warning_signs=anc.WARNING_SIGNS, **values), status
+                               label_words=LABEL_WORDS, possible_heading=POSSIBLE_HEADING,
+                               warning_intro=anc.WARNING_SIGNS_INTRO, warning_signs=anc.WARNING_SIGNS, **values), status
 
     @app.get("/")
     def index() -> tuple[str, int]:

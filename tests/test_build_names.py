@@ -149,6 +149,31 @@ def test_a_one_country_brand_another_country_gives_another_medicine_is_only_poss
     assert by_norm["nurofen"].elsewhere == "" and by_norm["nurofen"].fuzzy  # two countries give it ibuprofen
 
 
+def test_a_one_country_brand_that_leads_the_fda_brands_of_another_substance_is_only_possible():
+    from namebuild import unii
+
+    text = "\n".join([
+        "Name\tTYPE\tUNII\tDisplay Name",
+        "METHOTREXATE\tof\tM1\tMETHOTREXATE",
+        "TREXALL 5\tbn\tM1\tMETHOTREXATE",  # the catalog drug's own brands make no family
+        "HYPROMELLOSE 2910\tof\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",
+        "METHOCEL E10M\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",
+        "METHOCEL K4M\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",
+        "NEODOL\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",  # one word: no family, the name itself
+    ])
+    families = unii.UniiNames(text, [unii.CatalogRow("methotrexate", ("METHOTREXATE",))]).brand_families()
+    assert families == {"methocel": "H1 (HYPROMELLOSE 2910 (10000 MPA.S))"}
+    names = [
+        name("methotrexate", "METHOCEL", BRAND, "Peru DIGEMID", marketed=True),
+        name("methotrexate", "METHOCEL", SYNONYM, UNII),  # had the FDA list given it the drug: the drug's
+    ]
+    order = [HAND, UNII, ("Peru DIGEMID",), DNER]
+    rows, _, _ = merge.merge(names[:1], {"methotrexate": "methotrexate"}, order, families)
+    assert rows[0].elsewhere == "FDA UNII H1 (HYPROMELLOSE 2910 (10000 MPA.S))" and not rows[0].fuzzy
+    rows, _, _ = merge.merge(names, {"methotrexate": "methotrexate"}, order, families)
+    assert rows[0].elsewhere == ""
+
+
 @pytest.mark.parametrize(
     "kind, sources, marketed, fuzzy",
     [

@@ -59,7 +59,7 @@ Past use, allergies and reactions
       caused a blood reaction, make sure every prescriber and pharmacist knows: some medicines must
       not be given again after one (the UK licence of clozapine says so).
 
-Possible matches: check the spelling
+Possible matches: check the spelling, or which medicine is meant
   line 6: 'metimazol' - did you mean methimazole (antithyroid)?
 
 No catalog drug found on line(s) 2. That is not a guarantee: check spelling and names.
@@ -433,10 +433,23 @@ def test_a_name_another_country_gives_another_medicine_says_so_among_the_possibl
     drug = Drug("ibuprofen", "nsaid", "case-reports", name_sources=(name,))
     finding = Finding(drug, "Tefin", "TEFIN", 100.0, "possible")
     report = Report(results=(LineResult(1, "Tefin 200 mg", (finding,)),), catalog_version="x")
-    assert ("'Tefin' - did you mean ibuprofen (nsaid)? (a brand medcheck knows only from Ireland, and another "
-            "medicine's name in Brazil)") in render_text(report)
+    assert ("'Tefin' - may be ibuprofen (nsaid): a brand medcheck knows only from Ireland, and another "
+            "medicine's name in Brazil") in render_text(report)
     match = json.loads(render_json(report))["results"][0]["matches"][0]
     assert match["matched_name_sources"] == list(sources) and match["status"] == "possible"
+    assert match["advice"].startswith("Possible match only: this name is given to ibuprofen and to another")
+
+
+def test_a_name_that_leads_the_fda_brands_of_another_substance_says_where():
+    from medcheck.models import Drug, DrugName, Finding, LineResult
+
+    sources = ("Peru DIGEMID 44522", "another medicine in FDA UNII 0HO1H52958 (HYPROMELLOSE 2910 (10000 MPA.S))")
+    name = DrugName("METHOCEL", "brand", fuzzy=False, sources=sources, possible=True)
+    drug = Drug("methotrexate", "antimetabolite", "label", name_sources=(name,))
+    finding = Finding(drug, "Methocel", "METHOCEL", 100.0, "possible")
+    report = Report(results=(LineResult(1, "Methocel 2.5 mg", (finding,)),), catalog_version="x")
+    assert ("'Methocel' - may be methotrexate (antimetabolite): a brand medcheck knows only from Peru, and "
+            "another medicine's name in the FDA substance list") in render_text(report)
 
 
 def test_every_register_the_name_build_reads_has_its_country():

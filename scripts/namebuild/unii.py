@@ -163,6 +163,20 @@ class UniiNames:
                 ref = sorted(parts & self.drug_uniis[winners[0]])[0]
                 yield Name(winners[0], brand, norm, BRAND, UNII, ref)
 
+    def brand_families(self) -> dict[str, str]:
+        """First word -> "UNII (substance)" of the FDA list's brands of several words of a substance no catalog
+        drug is ("METHOCEL E10M", "METHOCEL K4M": hypromellose): alone, the word names that family of products.
+        """
+        catalog = set().union(*self.drug_uniis.values())
+        out: dict[str, str] = {}
+        for e in sorted(self.entries, key=lambda e: (e.unii, e.name)):
+            if e.type != "bn" or e.unii in catalog or COMPONENT.match(e.name):
+                continue
+            words = normalize(strip_tags(e.name)[0]).split()
+            if len(words) > 1:
+                out.setdefault(words[0], f"{e.unii} ({e.display})")
+        return out
+
     def parts(self) -> Iterator[Part]:
         """Generic and common names of each component of each catalog combination."""
         for drug in sorted(self.combinations):

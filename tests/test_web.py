@@ -184,6 +184,14 @@ def test_the_page_works_without_javascript_as_a_plain_form_post(client):
     assert "High risk" in report and "clozapine" in report
 
 
+def test_possible_matches_say_whether_a_spelling_or_a_shared_name_is_in_doubt(client):
+    report = client.post("/check", data={"meds": "valproic 250 mg\nTefin 200 mg"}, headers=HOST).data.decode()
+    assert "Possible matches: check the spelling, or which medicine is meant" in report
+    assert "Line 1: “<span class=\"input\">valproic</span>”, did you mean valproic acid" in report
+    assert ("Line 2: “<span class=\"input\">Tefin</span>”, may be ibuprofen (nsaid): a brand medcheck knows only "
+            "from Ireland, and another medicine&#39;s name in Brazil") in report
+
+
 def test_other_host_headers_are_refused(client):
     for host in ("evil.example:8765", "127.0.0.1:9999", "attacker.test"):
         assert client.get("/", headers={"Host": host}).status_code == 400

@@ -31,6 +31,11 @@ _TOKEN = re.compile(
     r"\d+(?:\.\d+)?-[^\W\d_]+|q\d+(?:h|hr|hrs)\b|[^\W\d_]+-\d+\b|(?<![\d.,])\d[ab]\b|\d+(?:[.,]\d+)?"
     r"|(?P<dotted>[^\W\d_](?:\.[^\W\d_])+)\b|[^\W\d_]+"
 )
+# A subtype written apart keeps its letter: in "Interferon Beta 1 A" the "a" after a Greek-letter word (numbers
+# and dose words between) is the subtype's, as the "b" of "Alfa 2 B" is, not the article; so "beta 1 a" is
+# "beta a", which normalises to itself again.
+GREEK = frozenset(["alfa", "alpha", "beta", "gamma"])
+SUBTYPE_LETTER = "a"
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _DOSE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
@@ -70,7 +75,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def tokenize(text: str) -> list[Token]:
     """Split text into the words that can name a drug, dropping doses, units, routes, forms and salts."""
     folded, where = fold(text)
-    return _drop_salts(_scan(folded, where, False)[0])
+    return _drop_salts(_scan(folded, where, START)[0])
 
 
 def _drop_salts(tokens: list[Token]) -> list[Token]:
@@ -99,11 +104,16 @@ def _drop_salts(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _scan(folded: str, where: list[int] | None, after_number: bool) -> tuple[list[Token], bool]:
-    """Tokenize folded text from a state (a number just read or not); return the words and the end state.
+State = tuple[bool, bool]  # (a number just read, the last word kept is a Greek-letter word)
+START: State = (False, False)
+
+
+def _scan(folded: str, where: list[int] | None, state: State) -> tuple[list[Token], State]:
+    """Tokenize folded text from a state; return the words and the end state.
 
     Salt words are kept here; tokenize drops those that follow a name (_drop_salts).
     """
+    after_number, after_greek = state
     kept: list[Token] = []
     for m in _TOKEN.finditer(folded):
         word = m.group() if m.lastgroup is None else m.group().replace(".", "")
@@ -113,7 +123,9 @@ def _scan(folded: str, where: list[int] | None, after_number: bool) -> tuple[lis
         if after_number and word in UNITS and not _JOINED.match(folded, m.end()):
             continue  # "500 mg" is a dose, but in "500 mg L-PAM" or "1. L-PAM" the "l" is part of a name
         after_number = False
-        if word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
+        if word == SUBTYPE_LETTER and after_greek:
+            pass  # "Beta 1 A": the subtype's letter, kept
+        elif word in NOISE or (word[0] == "q" and word[-1] in "hs" and word[1:2].isdigit()):
             continue
         if "-" in word and word.split("-", 1)[1] in UNITS | NOISE:
             continue
@@ -121,12 +133,14 @@ def _scan(folded: str, where: list[int] | None, after_number: bool) -> tuple[lis
         if where is not None:
             start, end = where[start], where[end - 1] + 1
         kept.append(Token(word, start, end))
-    return kept, after_number
+        after_greek = word in GREEK
+    return kept, (after_number, after_greek)
 
 
 # What one whitespace-free chunk of a line does to the tokenizer, from each state it can start in.
-Effect = tuple[tuple[tuple[str, ...], bool], ...]
-_STATES = (False, True)  # a number just read or not
+Effect = tuple[tuple[tuple[str, ...], State], ...]
+_STATES: tuple[State, ...] = ((False, False), (True, False), (False, True), (True, True))
+_LONE_SUBTYPE_LETTER = re.compile(rf"(?<![^\W\d_]){SUBTYPE_LETTER}(?![^\W\d_])")
 
 
 def effect(chunk: str) -> Effect:
@@ -137,10 +151,13 @@ def effect(chunk: str) -> Effect:
     """
     folded, _ = fold(chunk)
     out = []
-    for after_number in _STATES:
-        words, after = _scan(folded, None, after_number)
+    for state in _STATES[:2]:
+        words, after = _scan(folded, None, state)
         out.append((tuple(t.text for t in words), after))
-    return tuple(out)
+    if _LONE_SUBTYPE_LETTER.search(folded):
+        return (*out, *((tuple(t.text for t in w), a) for w, a in (_scan(folded, None, s) for s in _STATES[2:])))
+    # Without a lone "a", a Greek-letter word before changes only the end state, and only if no word is kept.
+    return (*out, *((words, (after[0], after[1] or not words)) for words, after in out))
 
 
 SKIP, KEEP, SETS_NUMBER, CLEARS_NUMBER = 0, 1, 2, 3

@@ -394,6 +394,8 @@ def test_real_clinical_strings_that_name_no_drug_get_no_finding():
         ("Interferon Alfa 2 B Humano 3000000 Ui", {"interferon alfa-2b"}),  # the subtype written apart
         ("Interferon Alfa.2B 10 Mill. Ui", {"interferon alfa-2b"}),
         ("Interferon beta 1 b", set()),  # interferon beta-1b is another drug (guard), written apart too
+        ("Interferon Beta 1 A 44 mcg", {"interferon beta-1a"}),  # the "a" is the subtype, not the article
+        ("Interferon Alfa 2 A 3 MUI", set()),  # interferon alfa-2a is not alfa-2b
     ],
 )
 def test_a_subtype_written_apart(line, drugs):

@@ -40,6 +40,9 @@ DATA = Path(__file__).parent / "data"
         ("peginterferon alfa 2a", "peginterferon alfa 2a"),
         ("interferon alfa2b", "interferon alfa 2b"),
         ("12a 1.2a", ""),  # only a single digit on its own makes a subtype
+        ("Interferon Beta 1 A 44 mcg", "interferon beta a"),  # written apart: "a" after a number is the subtype
+        ("Interferon Alfa 2 B", "interferon alfa b"),
+        ("a clozapine tablet a day", "clozapine"),  # elsewhere "a" is the article
         ("B0SODIUM", "b"),  # found by hypothesis: normalising "b sodium" again must give "b" too
         ("500 mg L-PAM", "l pam"),  # a unit word hyphen-joined to the next word starts a name (found by hypothesis)
         ("1. L-NARPENOL", "l narpenol"),  # the same after a list number

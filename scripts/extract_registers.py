@@ -42,6 +42,7 @@ import re
 import sys
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "registers"
@@ -439,6 +440,18 @@ def reimbursement_pl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def _records_after(rows: Iterable[Iterable[object]], first: str) -> Iterator[dict[str, str]]:
+    """Each row after the header row (the one whose first cell is `first`) as a dict by column; the rows
+    before it (a title block, a date) are skipped."""
+    header: list[str] | None = None
+    for r in rows:
+        cells = [_clean(c) for c in r]
+        if header is None:
+            header = cells if cells and cells[0] == first else None
+            continue
+        yield dict(zip(header, cells))
+
+
 def digemid(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     """Peru: DIGEMID's catalogue of pharmaceutical products marketed in the country, one row per product code.
 
@@ -451,13 +464,7 @@ def digemid(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     data = _verified(folder / "catalogoproductos22082025.xlsx", pins)
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     rows: dict[str, list[str]] = {}
-    header: list[str] | None = None
-    for r in book[book.sheetnames[0]].iter_rows(values_only=True):
-        cells = [_clean(c) for c in r]
-        if header is None:
-            header = cells if cells and cells[0] == "Cod_Prod" else None
-            continue
-        row = dict(zip(header, cells))
+    for row in _records_after(book[book.sheetnames[0]].iter_rows(values_only=True), "Cod_Prod"):
         name, subs = _before_strength(row.get("Nom_Prod", "")), row.get("Nom_IFA", "")
         if not name or not subs:
             continue
@@ -485,13 +492,7 @@ def bioequivalent_cl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     """
     text = _verified(folder / "bioequiv.csv", pins).decode("cp1252")
     rows: dict[str, list[str]] = {}
-    header: list[str] | None = None
-    for cells in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
-        cells = [_clean(c) for c in cells]
-        if header is None:
-            header = cells if cells and cells[0] == "N°" else None
-            continue
-        row = dict(zip(header, cells))
+    for row in _records_after(csv.reader(io.StringIO(text, newline=""), delimiter=";"), "N°"):
         name = _before_strength(_SPANISH_FORM.sub("", row.get("Producto", "")))
         subs, pid = row.get("Principio Activo", ""), row.get("Registro", "")
         if name and subs and pid:

@@ -425,31 +425,32 @@ def test_a_name_known_beyond_one_country_gets_no_such_note(kind, sources):
     assert "knows only from" not in render_text(_read_as(kind, *sources))
 
 
-def test_a_name_another_country_gives_another_medicine_says_so_among_the_possible_matches():
+def _shared_name(name: str, drug: str, drug_class: str, written: str, *sources: str) -> Report:
+    """A report of one possible match: `written`, read as `name`, a name of `drug` that another medicine bears."""
     from medcheck.models import Drug, DrugName, Finding, LineResult
 
-    sources = ("Ireland PCRS 62983", "another medicine in Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)")
-    name = DrugName("TEFIN", "brand", fuzzy=False, sources=sources, possible=True)
-    drug = Drug("ibuprofen", "nsaid", "case-reports", name_sources=(name,))
-    finding = Finding(drug, "Tefin", "TEFIN", 100.0, "possible")
-    report = Report(results=(LineResult(1, "Tefin 200 mg", (finding,)),), catalog_version="x")
-    assert ("'Tefin' - may be ibuprofen (nsaid): a brand medcheck knows only from Ireland, and another "
-            "medicine's name in Brazil") in render_text(report)
+    origin = DrugName(name, "brand", fuzzy=False, sources=sources, possible=True)
+    finding = Finding(Drug(drug, drug_class, "case-reports", name_sources=(origin,)), written, name, 100.0, "possible")
+    return Report(results=(LineResult(1, f"{written} 200 mg", (finding,)),), catalog_version="x")
+
+
+@pytest.mark.parametrize("name, drug, drug_class, written, sources, said", [
+    ("TEFIN", "ibuprofen", "nsaid", "Tefin",
+     ("Ireland PCRS 62983", "another medicine in Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)"),
+     "'Tefin' - may be ibuprofen (nsaid): a brand medcheck knows only from Ireland, and another medicine's "
+     "name in Brazil"),
+    ("METHOCEL", "methotrexate", "antimetabolite", "Methocel",  # the first word of another substance's brands
+     ("Peru DIGEMID 44522", "another medicine in FDA UNII 0HO1H52958 (HYPROMELLOSE 2910 (10000 MPA.S))"),
+     "'Methocel' - may be methotrexate (antimetabolite): a brand medcheck knows only from Peru, and another "
+     "medicine's name in the FDA substance list"),
+])
+def test_a_name_another_medicine_bears_says_so_among_the_possible_matches(name, drug, drug_class, written, sources,
+                                                                          said):
+    report = _shared_name(name, drug, drug_class, written, *sources)
+    assert said in render_text(report)
     match = json.loads(render_json(report))["results"][0]["matches"][0]
     assert match["matched_name_sources"] == list(sources) and match["status"] == "possible"
-    assert match["advice"].startswith("Possible match only: this name is given to ibuprofen and to another")
-
-
-def test_a_name_that_leads_the_fda_brands_of_another_substance_says_where():
-    from medcheck.models import Drug, DrugName, Finding, LineResult
-
-    sources = ("Peru DIGEMID 44522", "another medicine in FDA UNII 0HO1H52958 (HYPROMELLOSE 2910 (10000 MPA.S))")
-    name = DrugName("METHOCEL", "brand", fuzzy=False, sources=sources, possible=True)
-    drug = Drug("methotrexate", "antimetabolite", "label", name_sources=(name,))
-    finding = Finding(drug, "Methocel", "METHOCEL", 100.0, "possible")
-    report = Report(results=(LineResult(1, "Methocel 2.5 mg", (finding,)),), catalog_version="x")
-    assert ("'Methocel' - may be methotrexate (antimetabolite): a brand medcheck knows only from Peru, and "
-            "another medicine's name in the FDA substance list") in render_text(report)
+    assert match["advice"].startswith(f"Possible match only: this name is given to {drug} and to another")
 
 
 def test_every_register_the_name_build_reads_has_its_country():

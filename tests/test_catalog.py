@@ -400,5 +400,16 @@ def test_shipped_guard_sounds_are_the_guard_names_sound_keys(catalog):
     assert catalog.guard_sounds == {sound_key(g) for g in catalog.guard}
 
 
+@pytest.mark.parametrize("name", ["guard_names.txt", "guard_sounds.txt", "ordinary_words.txt", "product_suffixes.txt"])
+def test_generated_word_files_read_as_written_are_what_a_full_read_makes(name):
+    """Start-up takes these files' lines as the build wrote them; read line by line, stripped and normalised,
+    they must give the same entries."""
+    from medcheck.catalog import _read_guard, _words
+
+    text = (ROOT / "data" / name).read_text(encoding="utf-8")
+    assert set(_words(text)) == (_read_guard(text) if name == "guard_names.txt" else {
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")})
+
+
 def test_a_user_list_computes_its_own_guard_sounds(tiny_catalog_path):
     assert load_catalog(tiny_catalog_path).guard_sounds is None

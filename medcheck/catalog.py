@@ -59,7 +59,8 @@ class Catalog:
     `suffixes` the product suffixes registers glue to a brand ("caps": NUROFENCAPS), longest first;
     `guard_sounds` the guard names' sound keys (None: not computed yet);
     `generic` the names that are generic names (canonical, or of kind generic), not brands or synonyms;
-    `possible` the names another country gives another medicine (CLOPIN), only ever a possible match.
+    `possible` the names another country gives another medicine (CLOPIN), only ever a possible match;
+    `guard_order` the guard names sorted, when the loader read them so (the packaged file is), else ().
     """
 
     drugs: tuple[Drug, ...]
@@ -77,6 +78,7 @@ class Catalog:
     guard_sounds: frozenset[str] | None = None
     generic: frozenset[str] = frozenset()
     possible: Mapping[str, Drug] = field(default_factory=dict)
+    guard_order: tuple[str, ...] = ()
 
     def find(self, query: str) -> tuple[Drug, ...]:
         """Return the drugs whose name, class, other names or abbreviations contain the query text."""
@@ -96,7 +98,7 @@ class Catalog:
         return _unpickle_catalog, (
             self.drugs, dict(self.names), dict(self.abbreviations), self.guard, self.version, dict(self.labels),
             self.source, self.fuzzy, dict(self.parts), dict(self.part_counts), self.ordinary, self.suffixes,
-            self.guard_sounds, self.generic, dict(self.possible),
+            self.guard_sounds, self.generic, dict(self.possible), self.guard_order,
         )
 
 
@@ -105,11 +107,11 @@ def _unpickle_catalog(
     version: str, labels: dict[str, str], source: str, fuzzy: frozenset[str],
     parts: dict[str, tuple[tuple[str, int], ...]], part_counts: dict[str, int], ordinary: frozenset[str],
     suffixes: tuple[str, ...], guard_sounds: frozenset[str] | None, generic: frozenset[str],
-    possible: dict[str, Drug],
+    possible: dict[str, Drug], guard_order: tuple[str, ...],
 ) -> Catalog:
     return Catalog(drugs, MappingProxyType(names), MappingProxyType(abbreviations), guard, version,
                    MappingProxyType(labels), source, fuzzy, MappingProxyType(parts), MappingProxyType(part_counts),
-                   ordinary, suffixes, guard_sounds, generic, MappingProxyType(possible))
+                   ordinary, suffixes, guard_sounds, generic, MappingProxyType(possible), guard_order)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -373,17 +375,20 @@ def build_catalog(
             labels.setdefault(short, labels.get(key, key))
 
     guard_set: set[str] = set()
+    guard_order: tuple[str, ...] = ()
     if guard:
         gpath, gtext = guard
         # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
         # normalising tens of thousands again would cost much of the start-up time.
-        guard_set = set(_words(gtext)) if guard_written else _read_guard(gtext)
+        written = _words(gtext) if guard_written else []  # sorted, one each: the build writes sorted(set)
+        guard_set = set(written) if guard_written else _read_guard(gtext)
         clash = guard_set & (names.keys() | abbreviations.keys())
         if clash and strict:
             line, entry = next((n, e) for n, e in _parse_guard(gpath, gtext) if _key(e) in clash)
             owner = (names.get(_key(entry)) or abbreviations[_key(entry)]).name
             raise CatalogError(gpath, f"guard name {entry!r} is also a name of catalog drug {owner!r}", line)
         guard_set -= clash
+        guard_order = tuple(g for g in written if g not in clash) if clash else tuple(written)
 
     parts: dict[str, set[tuple[str, int]]] = {}
     part_counts: dict[str, int] = {}
@@ -416,6 +421,7 @@ def build_catalog(
         guard_sounds=frozenset(_words(guard_sounds_file[1])) if guard_sounds_file and strict else None,
         generic=frozenset(generic & set(names)),
         possible=MappingProxyType(possible),
+        guard_order=guard_order,
     )
 
 

@@ -76,7 +76,7 @@ class Matcher:
         self.catalog = catalog
         # Misspellings are matched only against names a prescriber would misspell (Catalog.fuzzy).
         self._choices = sorted(n for n in catalog.fuzzy if len(n.replace(" ", "")) >= MIN_FUZZY_LENGTH)
-        self._guard = sorted(catalog.guard)
+        self._guard = catalog.guard_order or tuple(sorted(catalog.guard))  # sorting 77,000 names takes 0.03 s
         # Leading words of a multi-word canonical name ("sulfamethoxazole" of "sulfamethoxazole-trimethoprim"):
         # reported as possible matches. Words that also begin another substance's name ("calcium" of calcium
         # gluconate, "penicillin" of penicillin V) or another catalog name claim the words and suggest nothing,

@@ -411,5 +411,12 @@ def test_generated_word_files_read_as_written_are_what_a_full_read_makes(name):
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")})
 
 
+def test_the_guard_comes_in_order_from_the_packaged_file_and_a_users_list(catalog, tiny_catalog_path):
+    """The matcher bisects the guard names in the order the loader keeps (sorting them would cost start-up)."""
+    assert catalog.guard_order == tuple(sorted(catalog.guard))
+    user = load_catalog(tiny_catalog_path)  # less the names the user's list claims
+    assert user.guard_order == tuple(sorted(user.guard))
+
+
 def test_a_user_list_computes_its_own_guard_sounds(tiny_catalog_path):
     assert load_catalog(tiny_catalog_path).guard_sounds is None

@@ -380,10 +380,14 @@ def test_a_guard_name_is_never_read_as_a_glued_product():
         assert drugs_in(word) == set(), word
 
 
-def test_real_clinical_strings_that_name_no_drug_get_no_finding():
-    """Synthea's conditions, devices, supplies, care plans and immunizations: not one finding, possible or not."""
-    lines = (DATA / "synthea_not_drugs.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 260
+@pytest.mark.parametrize("name, count", [
+    ("synthea_not_drugs.txt", 260),  # Synthea's conditions, devices, supplies, care plans and immunizations
+    ("icu_not_catalog_drugs.txt", 3983),  # ICU input and intake labels: fluids, flushes, feeds, other drugs
+])
+def test_real_clinical_strings_that_name_no_catalog_drug_get_no_finding(name, count):
+    """Not one finding, possible or not."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == count
     found = {r.input: [(f.drug.name, f.confidence) for f in r.findings] for r in check_lines(lines).results if r.findings}
     assert found == {}
 

@@ -57,6 +57,8 @@ def max_edits(length: int) -> int:
 
 
 _RANK = {c: i for i, c in enumerate(CONFIDENCES)}  # exact, likely, possible
+# Counter-ions are substances too (procaine, benzathine, lysine): a word that sounds like one is that word.
+_SALT_SOUNDS = frozenset(sound_key(s) for s in SALTS)
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,12 @@ class Matcher:
         # A component spelt another way ("sulfamethoxazol") is known by its sound key, when that names one.
         self._part_sounds = {k: tuple(v) for k, v in part_sounds.items() if len(v) == 1}
 
-    def _begins_guard_name(self, words: str) -> bool:
-        """Whether some guard name starts with these words and goes on (at most MAX_SPAN words are looked at)."""
+    def _begins_guard_name(self, words: str, whole_word: bool = True) -> bool:
+        """Whether some guard name starts with these words and goes on (at most MAX_SPAN words are looked at);
+        whole_word=False: with these letters ("vanco" begins no guard name)."""
         if len(words.split()) > MAX_SPAN:
             return False
-        start = words + " "
+        start = words + " " if whole_word else words
         i = bisect.bisect_left(self._guard, start)
         return i < len(self._guard) and self._guard[i].startswith(start)
 
@@ -165,6 +168,7 @@ class Matcher:
         hits, free = self._combinations(tokens)
         hits.extend(self._exact(tokens, free))
         hits.extend(self._fuzzy(tokens, free))
+        hits.extend(self._cut_short(tokens, free))
         best: dict[str, _Hit] = {}
         for hit in hits:
             old = best.get(hit.drug.name)
@@ -352,6 +356,40 @@ class Matcher:
                 break
             else:
                 i += 1
+
+    def _cut_short(self, tokens: Sequence[Token], free: list[bool]) -> Iterable[_Hit]:
+        """Words left over that are a catalog drug's generic name cut short, as ward lists write them."""
+        for i, token in enumerate(tokens):
+            if free[i] and (key := self._begun(token.text)) is not None:
+                free[i] = False
+                yield _Hit(self.catalog.names[key], token.start, token.end, self.catalog.labels[key],
+                           fuzz.ratio(token.text, key), "likely")
+
+    @functools.cached_property
+    def _sorted_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.catalog.names))
+
+    def _begun(self, word: str) -> str | None:
+        """The one-word generic name a word begins, cut short ("vanco", "Propra", "Carboplat"): the word has
+        MIN_FUZZY_LENGTH letters or more, begins the names of one catalog drug and no guard name, is no
+        ordinary word, and does not sound like a guard name or a salt ("procaina": procaine, not procainamide).
+        """
+        cat = self.catalog
+        if (len(word) < MIN_FUZZY_LENGTH or word[:MIN_FUZZY_LENGTH] not in self._heads or not word.isalpha()
+                or word in cat.ordinary or word in cat.guard):
+            return None
+        names = self._sorted_names
+        i = bisect.bisect_left(names, word)
+        begun = []
+        while i < len(names) and names[i].startswith(word):
+            begun.append(names[i])
+            i += 1
+        if len({cat.names[n].name for n in begun}) != 1 or self._begins_guard_name(word, whole_word=False):
+            return None
+        generic = [n for n in begun if n in cat.generic and " " not in n]
+        if not generic or sound_key(word) in self._guard_sounds or sound_key(word) in _SALT_SOUNDS:
+            return None
+        return min(generic, key=lambda n: (cat.names[n].name != n, len(n), n))  # the drug's own name first
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one Matcher per catalog, kept for the process
     def _near(self, guard: bool, length: int, edits: int) -> tuple[str, ...]:

@@ -238,8 +238,10 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     counts["other products' one-word names that are ordinary words (not guard)"] = len(plain)
     counts["guard names"] = len(guard)
     clinical = ordinary.clinical_words((ROOT / "tests" / "data" / "synthea_not_drugs.txt").read_text(encoding="utf-8"))
-    words = ordinary.near_names((m.norm for m in merged if m.fuzzy), {m.norm for m in merged} | guard, clinical)
-    counts["ordinary words near a name that may match fuzzily"] = len(words)
+    generic_names = [m.norm for m in merged if m.kind == GENERIC] + list(canonical.values())
+    words = ordinary.near_names((m.norm for m in merged if m.fuzzy), {m.norm for m in merged} | guard, clinical,
+                                generic_names)
+    counts["ordinary words near a name that may match fuzzily, or beginning a generic name"] = len(words)
     suffixes = registers.product_suffixes(ROOT / "scripts" / "registers")
     guard_sounds = sorted({sound_key(g) for g in guard})
     counts["combination part names"] = len(parts_rows)

@@ -393,6 +393,24 @@ def test_real_clinical_strings_that_name_no_catalog_drug_get_no_finding(name, co
 
 
 @pytest.mark.parametrize(
+    "line, drug, name",
+    [
+        ("vanco 1 g IV q12h", "vancomycin", "vancomycin"),  # a generic name cut short, as ward lists write it
+        ("carboplat 300 mg", "carboplatin", "carboplatin"),
+        ("gemcit 1000 mg/m2", "gemcitabine", "gemcitabine"),  # the drug's own name, not another language's
+        ("procaina 2%", None, None),  # procaine in Spanish (it sounds like a salt word), not procainamide cut short
+        ("Dakar", None, None),  # begins "dakarbazin", but is an ordinary word (a city)
+        ("cyclo 50 mg", None, None),  # begins several drugs' names
+        ("vanc", "vancomycin", "vanc"),  # an abbreviation is matched exactly, as before
+    ],
+)
+def test_a_generic_name_cut_short(line, drug, name):
+    findings = check_lines([line]).results[0].findings
+    assert [(f.drug.name, f.matched_name.casefold()) for f in findings] == ([(drug, name)] if drug else [])
+    assert all(f.confidence == ("exact" if name == "vanc" else "likely") for f in findings)
+
+
+@pytest.mark.parametrize(
     "line, drugs",
     [
         ("Interferon Alfa 2 B Humano 3000000 Ui", {"interferon alfa-2b"}),  # the subtype written apart

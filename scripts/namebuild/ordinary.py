@@ -4,8 +4,9 @@ A word used at least once in a million words (Zipf 3) in a language the names co
 wordfreq package) is an ordinary word; so is every word of the real clinical
 strings that name no drug in tests/data/synthea_not_drugs.txt (conditions, devices, supplies, care
 plans, immunizations: "catheter", "dialysis", "nebulizer"). Only those a misspelling rule could read
-as a catalog name are kept (within the edits the matcher allows of a name that may match fuzzily),
-so the file stays small; words that are catalog or guard names themselves are left out.
+as a catalog name are kept (within the edits the matcher allows of a name that may match fuzzily, or
+the beginning of a generic name, which a word cut short may be), so the file stays small; words that
+are catalog or guard names themselves are left out.
 """
 
 from __future__ import annotations
@@ -62,15 +63,19 @@ def clinical_words(text: str) -> set[str]:
 
 
 def near_names(
-    fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] | frozenset[str] = frozenset()
+    fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] | frozenset[str] = frozenset(),
+    generic_names: Iterable[str] = (),
 ) -> list[str]:
-    """The ordinary words within two edits of a name a misspelling may match (one edit for short words)."""
+    """The ordinary words within two edits of a name a misspelling may match (one edit for short words), and
+    those that begin a one-word generic name, which a word cut short may be ("dakar": dakarbazin; "vanco"
+    is vancomycin cut short, "Dakar" a city)."""
     words = sorted((ordinary_words() | clinical) - catalog_names)
+    begun = {n[:k] for n in generic_names if " " not in n for k in range(MIN_LETTERS, len(n))}
     targets = sorted({n for n in fuzzy_names if len(n.replace(" ", "")) >= MIN_LETTERS})
     distances = process.cdist(words, targets, scorer=OSA.distance, score_cutoff=2, workers=-1)
     out = []
     for word, row in zip(words, distances):
         limit = 1 if len(word) < 8 else 2
-        if row.min() <= limit:
+        if row.min() <= limit or word in begun:
             out.append(word)
     return out

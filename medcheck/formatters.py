@@ -21,7 +21,7 @@ from .render_catalog import (
     render_summary_markdown,
     render_summary_text,
 )
-from .sources import citation, elsewhere, only_country, source_url
+from .sources import FDA_LIST, citation, elsewhere, only_country, source_url
 
 __all__ = ["CLOSING", "FORMATTERS", "LABEL_WORDS", "spreadsheet_safe"]
 
@@ -76,8 +76,11 @@ def local_brand(finding: Finding) -> str:
         return ""
     country = only_country(origin.sources)
     said = [f"a {origin.kind} medcheck knows only from {country}"] if country else []
-    if others := elsewhere(origin.sources):  # TEFIN: ibuprofen in Ireland, butenafine in Brazil
-        said.append(f"another medicine's name in {' and '.join(others)}")
+    others = elsewhere(origin.sources)
+    if countries := [o for o in others if o != FDA_LIST]:  # TEFIN: ibuprofen in Ireland, butenafine in Brazil
+        said.append(f"another medicine's name in {' and '.join(countries)}")
+    if FDA_LIST in others:  # METHOCEL: methotrexate in Peru; METHOCEL E10M, K4M: hypromellose
+        said.append(f"the first word of another substance's brands in {FDA_LIST}")
     return ", and ".join(said)
 
 

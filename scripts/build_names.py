@@ -197,8 +197,13 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
             generic.setdefault(n.drug, set()).add(n.norm)
     for p in parts:
         generic.setdefault(p.part, set()).add(p.norm)
+    brand_drugs: dict[str, set[str]] = {}  # brands the FDA list, the dictionary or a person give a catalog drug
+    for n in names:
+        if n.drug and n.kind == BRAND:
+            brand_drugs.setdefault(n.norm, set()).add(n.drug)
+    brands = {norm: next(iter(drugs)) for norm, drugs in brand_drugs.items() if len(drugs) == 1}
     reg_names, reg_parts, reg_pins, uncertain, later = registers.names(
-        ROOT / "scripts" / "registers", known, combination_parts, others, generic, written
+        ROOT / "scripts" / "registers", known, combination_parts, others, generic, written, brands
     )
     names += reg_names
     parts += reg_parts

@@ -82,6 +82,30 @@ def test_the_register_language_form_comes_first():
     assert registers.substance_forms("CHLORHYDRATE DE VANCOMYCINE")[0] == "vancomycine"
 
 
+def test_a_substance_too_close_to_call_is_told_by_the_brands_it_is_sold_as():
+    """DIVALPROATO DE SÓDIO is two edits from valproato (valproic acid); sold as DEPAKOTE, which the FDA list
+    gives valproic acid, it is valproic acid. Brands that disagree, or none, leave it uncertain."""
+    from namebuild.registers import REGISTERS, Identities, Product, _brand_evidence
+
+    names = {"valproic acid": {"valproato", "divalproex"}, "gemcitabine": {"gemcitabina"},
+             "decitabine": {"decitabina"}}
+    brands = {"depakote": "valproic acid", "gemzar": "gemcitabine", "dacogen": "decitabine"}
+
+    def told(*sold: tuple[str, str]) -> dict[str, str | None]:
+        ids = Identities(names, {})
+        products = [Product(REGISTERS[0], str(i), name, (substance,), True) for i, (name, substance) in enumerate(sold)]
+        evidence: dict[str, set[str]] = {}
+        _brand_evidence(products, ids, brands, evidence)
+        ids.resolve(evidence)
+        return {substance: ids.of(substance)[0] for _, substance in sold}
+
+    assert told(("DEPAKOTE ER 500 MG", "DIVALPROATO DE SÓDIO")) == {"DIVALPROATO DE SÓDIO": "valproic acid"}
+    assert told(("GEMZAR", "CLORIDRATO DE GENCITABINA")) == {"CLORIDRATO DE GENCITABINA": "gemcitabine"}
+    assert told(("GEMZAR", "CLORIDRATO DE GENCITABINA"), ("DACOGEN", "CLORIDRATO DE GENCITABINA")) == {
+        "CLORIDRATO DE GENCITABINA": None}  # brands of two drugs: still too close to call
+    assert told(("NOVOLAB", "DIVALPROATO DE SÓDIO")) == {"DIVALPROATO DE SÓDIO": None}  # no brand known elsewhere
+
+
 def test_owner_of_a_product():
     combos = {frozenset({"sulfamethoxazole", "trimethoprim"}): "sulfamethoxazole-trimethoprim"}
     drugs = {"clozapine": set(), "trimethoprim": set(), "amoxicillin": set(), "sulfamethoxazole-trimethoprim": set()}

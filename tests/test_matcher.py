@@ -397,7 +397,7 @@ def test_real_clinical_strings_that_name_no_catalog_drug_get_no_finding(name, co
     [
         ("vanco 1 g IV q12h", "vancomycin", "vancomycin"),  # a generic name cut short, as ward lists write it
         ("carboplat 300 mg", "carboplatin", "carboplatin"),
-        ("gemcit 1000 mg/m2", "gemcitabine", "gemcitabine"),  # the drug's own name, not another language's
+        ("cyclophosph 500 mg", "cyclophosphamide", "cyclophosphamide"),  # the drug's own name, not another's
         ("procaina 2%", None, None),  # procaine in Spanish (it sounds like a salt word), not procainamide cut short
         ("Dakar", None, None),  # begins "dakarbazin", but is an ordinary word (a city)
         ("cyclo 50 mg", None, None),  # begins several drugs' names

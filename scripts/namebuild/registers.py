@@ -197,7 +197,9 @@ class Identities:
                 if n not in self.by_norm:
                     self.by_norm[n].add(drug)
         self.uncertain: dict[str, str] = {}
+        self.resolved: dict[str, str] = {}  # published substance -> catalog drug, told by the brands it is sold as
         self._other_sounds: set[str] | None = None
+        self._names = catalog_names
 
     def known_other(self, published: str) -> bool:
         """Whether a published substance is another medicine the other authorities know, in any spelling
@@ -210,6 +212,8 @@ class Identities:
     def of(self, published: str) -> tuple[str | None, str]:
         """(identity or None, the name in the register's language normalised, or "?" when too close to call)."""
         forms = substance_forms(published)
+        if published in self.resolved:
+            return self.resolved[published], forms[0]
         for f in forms:
             found = self.by_norm.get(f)
             if found and len(found) == 1:
@@ -228,6 +232,36 @@ class Identities:
         return None, forms[0] if forms else ""
 
 
+    def resolve(self, evidence: Mapping[str, set[str]]) -> None:
+        """Tell substances too close to call by the brands they are sold as ("DIVALPROATO DE SÓDIO", one or two
+        edits from "valproato", is sold as DEPAKOTE, which the FDA list gives valproic acid).
+
+        evidence: published substance -> the catalog drugs that other authorities give the brands of its
+        products. One drug, and one of that drug's names within two edits of the substance: it is that drug.
+        """
+        for published, drugs in evidence.items():
+            if published not in self.uncertain or len(drugs) != 1:
+                continue
+            drug = next(iter(drugs))
+            forms = substance_forms(published)
+            if any(OSA.distance(f, n, score_cutoff=2) <= 2 for f in forms for n in self._names.get(drug, ())):
+                self.resolved[published] = drug
+                del self.uncertain[published]
+
+
+def _brand_evidence(
+    products: list[Product], ids: Identities, brands: Mapping[str, str], evidence: dict[str, set[str]]
+) -> None:
+    """Add, for each product whose one substance is too close to call, the catalog drug its brand is elsewhere."""
+    for p in products:
+        if len(p.substances) != 1 or ids.of(p.substances[0])[1] != "?":
+            continue
+        words = normalize(p.name.split(",")[0]).split()
+        drug = brands.get(" ".join(words)) or (brands.get(words[0]) if words else None)
+        if drug is not None:
+            evidence.setdefault(p.substances[0], set()).add(drug)
+
+
 def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
     """A name made of ordinary words of the register's languages ("acid reducer", "analgesic")."""
     from wordfreq import zipf_frequency
@@ -240,6 +274,7 @@ def names(
     other_norms: set[str],
     generic_names: Mapping[str, set[str]],
     written: Mapping[str, set[str]] | None = None,
+    brands: Mapping[str, str] | None = None,
 ) -> tuple[list[Name], list[Part], list[dict[str, object]], dict[str, str], dict[str, set[str]]]:
     """(names, combination part names, pins, uncertain substances, later words) from the register extracts.
 
@@ -247,7 +282,8 @@ def names(
     generic_names: each catalog drug's generic names (a product named so is no brand); written: more
     names of each catalog drug a published substance may be, written exactly so. Uncertain
     substances (published name -> the catalog name it is one or two edits from) give neither names nor
-    guard names; a person should look at them. Later words: each word that follows the first in a
+    guard names; a person should look at them, unless the brands they are sold as tell (brands: brand names
+    other authorities give one catalog drug, see Identities.resolve). Later words: each word that follows the first in a
     product's name -> the compositions of the products so named (a catalog drug, or another medicine's
     substances), for telling a company's or a form's word ("Pantoprazol-Mepha", "... LYOPHILIZED
     POWDER") from a brand.
@@ -260,8 +296,12 @@ def names(
     parts_out: list[Part] = []
     pin_list: list[dict[str, object]] = []
     later: dict[str, set[str]] = defaultdict(set)
-    for register in REGISTERS:
-        products, raw = read_extract(folder, register)
+    extracts = [(register, *read_extract(folder, register)) for register in REGISTERS]
+    evidence: dict[str, set[str]] = {}
+    for _, products, _ in extracts:
+        _brand_evidence(products, ids, brands or {}, evidence)
+    ids.resolve(evidence)
+    for register, products, raw in extracts:
         pin = dict(pins[register.authority])
         pin["extract"] = f"scripts/registers/{register.key}.csv.gz"
         pin["extract_sha256"] = hashlib.sha256(raw).hexdigest()

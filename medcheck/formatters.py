@@ -80,7 +80,7 @@ def local_brand(finding: Finding) -> str:
     if countries := [o for o in others if o != FDA_LIST]:  # TEFIN: ibuprofen in Ireland, butenafine in Brazil
         said.append(f"another medicine's name in {' and '.join(countries)}")
     if FDA_LIST in others:  # METHOCEL: methotrexate in Peru; METHOCEL E10M, K4M: hypromellose
-        said.append(f"the first word of another substance's brands in {FDA_LIST}")
+        said.append(f"the first word of another substance's names in {FDA_LIST}")
     return ", and ".join(said)
 
 

@@ -135,7 +135,7 @@ def only_country(sources: Iterable[str]) -> str:
 
 def elsewhere(sources: Iterable[str]) -> list[str]:
     """Where the name means another medicine, in order: the countries whose registers give it one ("TEFIN":
-    Brazil), or the FDA substance list, whose brands of another substance it begins ("METHOCEL")."""
+    Brazil), or the FDA substance list, whose names of another substance it begins ("METHOCEL")."""
     found = []
     for source in sources:
         if source.startswith(ELSEWHERE + " "):

@@ -213,7 +213,7 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
 
     authorities: list[str | tuple[str, ...]] = [HAND, UNII, tuple(registers.AUTHORITIES), DNER]
     canonical = {row["drug"].lower(): normalize(row["drug"]) for row in rows}
-    merged, guard, counts = merge(names, canonical, authorities, index.brand_families())
+    merged, guard, counts = merge(names, canonical, authorities, index.name_families())
     # A one-word brand or synonym that is an ordinary word of a language the names cover ("Kendrick",
     # a DrugBank synonym of cefotaxime; CAMBIA, Spanish for "changes"; DOCKS) would be read in a note
     # or a name on the same line: it is no name. The drug's name in another language is ("cocaina").

@@ -173,7 +173,7 @@ def test_a_one_country_brand_another_country_gives_another_medicine_is_only_poss
     assert by_norm["nurofen"].elsewhere == "" and by_norm["nurofen"].fuzzy  # two countries give it ibuprofen
 
 
-def test_a_one_country_brand_that_leads_the_fda_brands_of_another_substance_is_only_possible():
+def test_a_one_country_brand_that_leads_the_fda_names_of_another_substance_is_only_possible():
     from namebuild import unii
 
     text = "\n".join([
@@ -184,9 +184,11 @@ def test_a_one_country_brand_that_leads_the_fda_brands_of_another_substance_is_o
         "METHOCEL E10M\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",
         "METHOCEL K4M\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",
         "NEODOL\tbn\tH1\tHYPROMELLOSE 2910 (10000 MPA.S)",  # one word: no family, the name itself
+        "PROPYL GALLATE\tof\tP1\tPROPYL GALLATE",  # any kind of name: a substance's own
+        "METHOTREXATE SODIUM\tcn\tM1\tMETHOTREXATE",  # the catalog drug's: none
     ])
-    families = unii.UniiNames(text, [unii.CatalogRow("methotrexate", ("METHOTREXATE",))]).brand_families()
-    assert families == {"methocel": "H1 (HYPROMELLOSE 2910 (10000 MPA.S))"}
+    families = unii.UniiNames(text, [unii.CatalogRow("methotrexate", ("METHOTREXATE",))]).name_families()
+    assert families == {"methocel": "H1 (HYPROMELLOSE 2910 (10000 MPA.S))", "propyl": "P1 (PROPYL GALLATE)"}
     names = [
         name("methotrexate", "METHOCEL", BRAND, "Peru DIGEMID", marketed=True),
         name("methotrexate", "METHOCEL", SYNONYM, UNII),  # had the FDA list given it the drug: the drug's

@@ -439,10 +439,10 @@ def _shared_name(name: str, drug: str, drug_class: str, written: str, *sources: 
      ("Ireland PCRS 62983", "another medicine in Brazil CMED 7898095341039 (CLORIDRATO DE BUTENAFINA)"),
      "'Tefin' - may be ibuprofen (nsaid): a brand medcheck knows only from Ireland, and another medicine's "
      "name in Brazil"),
-    ("METHOCEL", "methotrexate", "antimetabolite", "Methocel",  # the first word of another substance's brands
+    ("METHOCEL", "methotrexate", "antimetabolite", "Methocel",  # the first word of another substance's names
      ("Peru DIGEMID 44522", "another medicine in FDA UNII 0HO1H52958 (HYPROMELLOSE 2910 (10000 MPA.S))"),
      "'Methocel' - may be methotrexate (antimetabolite): a brand medcheck knows only from Peru, and the first "
-     "word of another substance's brands in the FDA substance list"),
+     "word of another substance's names in the FDA substance list"),
 ])
 def test_a_name_another_medicine_bears_says_so_among_the_possible_matches(name, drug, drug_class, written, sources,
                                                                           said):

@@ -68,7 +68,7 @@ def merge(
     pseudoephedrine in the US, an ibuprofen product in Canada; DORYX: doxycycline in the US,
     alendronic acid in Italy): it is left out, and guards.
 
-    families: the FDA list's brand families of other substances (unii.UniiNames.brand_families).
+    families: first words of the FDA list's names of other substances (unii.UniiNames.name_families).
 
     authority_order: most precise first; a tuple holds authorities of equal rank (the national registers:
     no country's word outranks another's, so a brand two countries give two catalog drugs is left out).
@@ -133,14 +133,14 @@ def merge(
         if norm in elsewhere and m.kind in (BRAND, SYNONYM) and not m.known and norm != canonical[drug]:
             m.elsewhere = elsewhere[norm]
             counts["brands another country gives another medicine (possible matches only)"] += 1
-    # A brand only registers of one country give, that is the first word of the FDA list's brands of another
-    # substance (METHOCEL: methotrexate in Peru; METHOCEL E10M, METHOCEL K4M: hypromellose), is a possible
-    # match too: a reader elsewhere may mean that family.
+    # A brand only registers of one country give, that is the first word of the FDA list's names of another
+    # substance (METHOCEL: methotrexate in Peru; METHOCEL E10M, METHOCEL K4M: hypromellose; PROPYL:
+    # propylthiouracil in Singapore; PROPYL GALLATE), is a possible match too: a reader elsewhere may mean that.
     for (_, norm), m in merged.items():
         if (norm in families and not m.elsewhere and not m.known and m.kind in (BRAND, SYNONYM)
                 and set(m.sources) <= set(REGISTER_COUNTRIES)):
             m.elsewhere = f"{UNII} {families[norm]}"
-            counts["brands only one country gives that lead the FDA list's brands of another substance (possible)"] += 1
+            counts["brands only one country gives that lead the FDA list's names of another substance (possible)"] += 1
     catalog_norms = {norm for _, norm in merged} | set(fixed)
     for (drug, norm), m in list(merged.items()):
         if HAND in m.sources or norm == canonical[drug]:

@@ -163,14 +163,15 @@ class UniiNames:
                 ref = sorted(parts & self.drug_uniis[winners[0]])[0]
                 yield Name(winners[0], brand, norm, BRAND, UNII, ref)
 
-    def brand_families(self) -> dict[str, str]:
-        """First word -> "UNII (substance)" of the FDA list's brands of several words of a substance no catalog
-        drug is ("METHOCEL E10M", "METHOCEL K4M": hypromellose): alone, the word names that family of products.
+    def name_families(self) -> dict[str, str]:
+        """First word -> "UNII (substance)" of the FDA list's names of several words of a substance no catalog
+        drug is ("METHOCEL E10M", "METHOCEL K4M": hypromellose; "PROPYL GALLATE"): alone, the word may mean
+        that family of products or substances.
         """
         catalog = set().union(*self.drug_uniis.values())
         out: dict[str, str] = {}
         for e in sorted(self.entries, key=lambda e: (e.unii, e.name)):
-            if e.type != "bn" or e.unii in catalog or COMPONENT.match(e.name):
+            if e.type not in NAME_TYPES or e.unii in catalog or COMPONENT.match(e.name):
                 continue
             words = normalize(strip_tags(e.name)[0]).split()
             if len(words) > 1:

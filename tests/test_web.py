@@ -73,13 +73,19 @@ def paste_and_check(browser, server, text: str, anc: str = "") -> str:
 
 def wait_for_heading(browser, start: str) -> None:
     """Wait (up to 30 s) until the page that a form post loads shows its h1."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     def loaded(driver) -> bool:
-        headings = driver.find_elements(By.TAG_NAME, "h1")
-        return bool(headings) and headings[0].text.startswith(start)
+        try:
+            headings = driver.find_elements(By.TAG_NAME, "h1")
+            return bool(headings) and headings[0].text.startswith(start)
+        except WebDriverException as exc:
+            # Chromium may answer "Node with given id does not belong to the document" while the old page goes
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
 
     # the old page's heading may go stale while it is read: that only means the new page is coming
     WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(loaded)

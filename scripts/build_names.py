@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from namebuild import dner, ordinary, registers, unii
-from namebuild.merge import Merged, later_words, merge, merge_parts
+from namebuild.merge import Merged, later_words, merge, merge_parts, without_holders
 from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name
 
 from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart
@@ -229,6 +229,8 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
     line_words = later_words(merged, later, canonical)
     merged = [m for m in merged if m.norm not in line_words]
     guard |= line_words
+    guard = without_holders(guard, merged, set(canonical.values()) | {n.norm for n in names if n.authority == HAND},
+                            counts)
     counts["one-word brands and synonyms other products carry after their own name (left out, and guard)"] = len(
         line_words)
     counts["catalog names"] = len(merged)

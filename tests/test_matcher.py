@@ -393,6 +393,21 @@ def test_real_clinical_strings_that_name_no_catalog_drug_get_no_finding(name, co
 
 
 @pytest.mark.parametrize(
+    "line, drug",
+    [
+        ("silver sulfadiazine 1% cream to burns bid", "silver sulfadiazine"),  # the topical, its own row
+        ("Flamazine cream", "silver sulfadiazine"),
+        ("crema de sulfadiazina de plata al 1%", "silver sulfadiazine"),  # Spanish
+        ("creme de sulfadiazina de prata", "silver sulfadiazine"),  # Portuguese
+        ("sulfadiazine 1 g PO q6h", "sulfadiazine"),  # the systemic drug
+        ("sulfadiazina 500 mg comprimidos", "sulfadiazine"),
+    ],
+)
+def test_silver_sulfadiazine_is_not_sulfadiazine(line, drug):
+    assert drugs_in(line, confident=True) == {drug}
+
+
+@pytest.mark.parametrize(
     "line, drug, name",
     [
         ("vanco 1 g IV q12h", "vancomycin", "vancomycin"),  # a generic name cut short, as ward lists write it

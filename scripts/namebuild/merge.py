@@ -150,13 +150,7 @@ def merge(
             catalog_norms.discard(norm)
             counts["ambiguous leading words of a canonical name (left out)"] += 1
     counts["guard names equal to a catalog name (left out)"] = len(guard & catalog_norms)
-    guard = (guard | shared) - catalog_norms
-    # A guard name that holds a catalog name as whole words ("ampicillin sulbactam", "diclofenac
-    # epolamine") would claim the catalog name's words: the product holds the catalog drug, so it goes.
-    inner = {m.norm for m in merged.values() if m.kind != ABBREVIATION and len(m.norm) >= 5} | set(fixed)
-    holding = {g for g in guard if " " in g and _holds(g, inner)}
-    counts["guard names holding a catalog name (left out)"] = len(holding)
-    guard -= holding
+    guard = (guard | shared) - catalog_norms  # names that hold a catalog name go later (without_holders)
     rows = sorted(merged.values(), key=lambda m: (m.drug, m.norm))
     counts["catalog names"] = len(rows)
     counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in rows)
@@ -196,6 +190,20 @@ def _order(authority_order: Iterable[str | tuple[str, ...]]) -> dict[str, int]:
     """Each authority's place in the listing of a name's sources."""
     flat = [a for group in authority_order for a in ((group,) if isinstance(group, str) else group)]
     return {a: i for i, a in enumerate(flat)}
+
+
+def without_holders(guard: set[str], rows: Iterable[Merged], fixed: set[str], counts: dict[str, int]) -> set[str]:
+    """The guard less the names that hold a catalog name as whole words ("ampicillin sulbactam", "diclofenac
+    epolamine"): such a name would claim the catalog name's words, and the product holds the catalog drug.
+
+    Run once the rules after merge() have dropped their catalog names, so a guard name goes only for a name kept
+    (MORPH SULPH stays a guard name though "sulph" is dropped as a later word). fixed: the canonical and
+    hand-curated names.
+    """
+    inner = {m.norm for m in rows if m.kind != ABBREVIATION and len(m.norm) >= 5} | fixed
+    holding = {g for g in guard if " " in g and _holds(g, inner)}
+    counts["guard names holding a catalog name (left out)"] = len(holding)
+    return guard - holding
 
 
 def _holds(name: str, inner: set[str]) -> bool:

@@ -94,6 +94,9 @@ SALT_WORDS = frozenset(
      "heptahydrate", "heptahydrat", "heptahidrato", "heptahidratado", "heptahidrat", "hemiheptahidrato",
      "hemiheptahidrat", "heptahydricum", "hemiheptahydricum", "heptahydricus"]
 )
+# "Silver" in the registers' languages (SULFADIAZINA DE PLATA, DE PRATA, ARGENTICA; Latin sulfadiazinum
+# argenticum): the element is part of the substance's name (silver sulfadiazine), not a salt to drop.
+SILVER_WORDS = frozenset(["plata", "prata", "argentica", "argentico", "argenticum", "argentique", "argento"])
 _SALT_SPLIT = re.compile(r"[\s-]+")  # "TRI-HIDRATADA" is two salt words
 _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^(?:acide (\w+?)ique|acido (\w+?)ico)\b")  # French, Spanish, Portuguese, Italian
@@ -138,6 +141,8 @@ def substance_forms(published: str) -> list[str]:
     kept = [s for s in sides if not all(w in SALT_WORDS for w in _SALT_SPLIT.split(s.strip()))] or sides
     text = " ".join(w for w in _SALT_SPLIT.split(" ".join(kept).strip()) if w not in SALT_WORDS)
     forms = [text]
+    if SILVER_WORDS.intersection(text.split()):  # "sulfadiazina plata": also "sulfadiazina silver"
+        forms.append(" ".join("silver" if w in SILVER_WORDS else w for w in text.split()))
     m = _ACID.match(text)
     if m:
         forms.append(f"{m.group(1) or m.group(2)}ic acid")
@@ -382,11 +387,15 @@ def _register_names(
             for published, _, form in found:
                 if form and usable(form, MAX_GUARD_WORDS, digits=False):
                     out.append(Name("", published, form, GENERIC, register.authority, p.product_id, p.marketed))
-        own_names = set().union(*(generic_names.get(i, set()) for _, i, _ in found if i)) | {
-            f for published, _, form in found if form != "?" for f in substance_forms(published)
-        } | generic_names.get(owner, set())
+        forms = [f for published, _, form in found if form != "?" for f in substance_forms(published)]
+        own_names = set().union(*(generic_names.get(i, set()) for _, i, _ in found if i)) | set(forms) | (
+            generic_names.get(owner, set()))
         stemmed = " ".join(_stem(w) for w in words)
-        if any(f" {n} " in f" {norm} " or f" {_stems(n)} " in f" {stemmed} " for n in own_names):
+        # A product named after its substance, or a catalog drug's product named only after the first word of it
+        # ("SULFADIAZINA" for SULFADIAZINA DE PLATA, silver sulfadiazine; "sulfadiazina" alone is sulfadiazine),
+        # is no brand.
+        if (owner and norm in {f.split()[0] for f in forms if " " in f}) or any(
+                f" {n} " in f" {norm} " or f" {_stems(n)} " in f" {stemmed} " for n in own_names):
             firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN", "MICOFENOLATO DE MOFETIL STADA")
             fulls[norm].add("?")
             continue

@@ -103,6 +103,8 @@ def test_a_substance_too_close_to_call_is_told_by_the_brands_it_is_sold_as():
 
     assert told(("DEPAKOTE ER 500 MG", "DIVALPROATO DE SÓDIO")) == {"DIVALPROATO DE SÓDIO": "valproic acid"}
     assert told(("GEMZAR", "CLORIDRATO DE GENCITABINA")) == {"CLORIDRATO DE GENCITABINA": "gemcitabine"}
+    assert told(("GEMZAR", "CLORIDRATO DE GENCITABINA"), ("GENCITABINA ACCORD", "GENCITABINA")) == {
+        "CLORIDRATO DE GENCITABINA": "gemcitabine", "GENCITABINA": "gemcitabine"}  # the same name, salt apart
     assert told(("GEMZAR", "CLORIDRATO DE GENCITABINA"), ("DACOGEN", "CLORIDRATO DE GENCITABINA")) == {
         "CLORIDRATO DE GENCITABINA": None}  # brands of two drugs: still too close to call
     assert told(("NOVOLAB", "DIVALPROATO DE SÓDIO")) == {"DIVALPROATO DE SÓDIO": None}  # no brand known elsewhere

@@ -252,6 +252,13 @@ class Identities:
             if any(OSA.distance(f, n, score_cutoff=2) <= 2 for f in forms for n in self._names.get(drug, ())):
                 self.resolved[published] = drug
                 del self.uncertain[published]
+                self.by_norm.setdefault(forms[0], set()).add(drug)  # its name in that language, from now on
+        # The same name published another way ("GENCITABINA", without the salt of CLORIDRATO DE GENCITABINA)
+        for published in [p for p in self.uncertain if (f := substance_forms(p)) and f[0] in self.by_norm]:
+            drugs = self.by_norm[substance_forms(published)[0]]
+            if len(drugs) == 1:
+                self.resolved[published] = next(iter(drugs))
+                del self.uncertain[published]
 
 
 def _brand_evidence(

@@ -380,8 +380,11 @@ def build_catalog(
         gpath, gtext = guard
         # scripts/build_names.py writes normalised lowercase names (a test keeps the file current);
         # normalising tens of thousands again would cost much of the start-up time.
-        written = _words(gtext) if guard_written else []  # sorted, one each: the build writes sorted(set)
-        guard_set = set(written) if guard_written else _read_guard(gtext)
+        if guard_written:
+            written = _words(gtext)  # sorted, one each: the build writes sorted(set)
+            guard_set = set(written)
+        else:
+            written, guard_set = [], _read_guard(gtext)
         clash = guard_set & (names.keys() | abbreviations.keys())
         if clash and strict:
             line, entry = next((n, e) for n, e in _parse_guard(gpath, gtext) if _key(e) in clash)

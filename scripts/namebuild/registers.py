@@ -203,6 +203,7 @@ class Identities:
                     self.by_norm[n].add(drug)
         self.uncertain: dict[str, str] = {}
         self.resolved: dict[str, str] = {}  # published substance -> catalog drug, told by the brands it is sold as
+        self._answers: dict[str, tuple[str | None, str]] = {}  # of(), each published substance once
         self._other_sounds: set[str] | None = None
         self._names = catalog_names
 
@@ -216,6 +217,11 @@ class Identities:
 
     def of(self, published: str) -> tuple[str | None, str]:
         """(identity or None, the name in the register's language normalised, or "?" when too close to call)."""
+        if published not in self._answers:
+            self._answers[published] = self._identify(published)
+        return self._answers[published]
+
+    def _identify(self, published: str) -> tuple[str | None, str]:
         forms = substance_forms(published)
         if published in self.resolved:
             return self.resolved[published], forms[0]
@@ -236,7 +242,6 @@ class Identities:
                     return None, "?"
         return None, forms[0] if forms else ""
 
-
     def resolve(self, evidence: Mapping[str, set[str]]) -> None:
         """Tell substances too close to call by the brands they are sold as ("DIVALPROATO DE SÓDIO", one or two
         edits from "valproato", is sold as DEPAKOTE, which the FDA list gives valproic acid).
@@ -254,11 +259,13 @@ class Identities:
                 del self.uncertain[published]
                 self.by_norm.setdefault(forms[0], set()).add(drug)  # its name in that language, from now on
         # The same name published another way ("GENCITABINA", without the salt of CLORIDRATO DE GENCITABINA)
-        for published in [p for p in self.uncertain if (f := substance_forms(p)) and f[0] in self.by_norm]:
-            drugs = self.by_norm[substance_forms(published)[0]]
+        for published in list(self.uncertain):
+            forms = substance_forms(published)
+            drugs = self.by_norm.get(forms[0], set()) if forms else set()
             if len(drugs) == 1:
                 self.resolved[published] = next(iter(drugs))
                 del self.uncertain[published]
+        self._answers.clear()  # what was too close to call may be told now
 
 
 def _brand_evidence(

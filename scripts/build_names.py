@@ -202,8 +202,10 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
         if n.drug and n.kind == BRAND:
             brand_drugs.setdefault(n.norm, set()).add(n.drug)
     brands = {norm: next(iter(drugs)) for norm, drugs in brand_drugs.items() if len(drugs) == 1}
+    substance_norms = {n.norm for n in names if n.drug and n.kind in (GENERIC, SYNONYM)}
+    brand_only = {n.norm for n in names if n.drug and n.kind in (BRAND, ABBREVIATION)} - substance_norms
     reg_names, reg_parts, reg_pins, uncertain, later = registers.names(
-        ROOT / "scripts" / "registers", known, combination_parts, others, generic, written, brands
+        ROOT / "scripts" / "registers", known, combination_parts, others, generic, written, brands, brand_only
     )
     names += reg_names
     parts += reg_parts

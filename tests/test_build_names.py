@@ -110,6 +110,19 @@ def test_a_substance_too_close_to_call_is_told_by_the_brands_it_is_sold_as():
     assert told(("NOVOLAB", "DIVALPROATO DE SÓDIO")) == {"DIVALPROATO DE SÓDIO": None}  # no brand known elsewhere
 
 
+def test_a_substance_near_a_brand_is_another_substance_not_a_misspelt_brand():
+    """A register's substance column holds substances: "Calcium chloride" two edits from the brand
+    Chloridin is calcium chloride, while "florourasil" two edits from the generic fluorouracil stays
+    too close to call."""
+    from namebuild.registers import Identities
+
+    names = {"pyrimethamine": {"pyrimethamine", "chloridine"}, "fluorouracil": {"fluorouracil"}}
+    ids = Identities(names, {}, brand_norms={"chloridine"})
+    assert ids.of("Calcium chloride") == (None, "chloride")  # calcium is its salt word
+    assert ids.of("florourasil")[1] == "?"
+    assert Identities(names, {}).of("Calcium chloride")[1] == "?"  # weighed against the brand too: uncertain
+
+
 def test_owner_of_a_product():
     combos = {frozenset({"sulfamethoxazole", "trimethoprim"}): "sulfamethoxazole-trimethoprim"}
     drugs = {"clozapine": set(), "trimethoprim": set(), "amoxicillin": set(), "sulfamethoxazole-trimethoprim": set()}

@@ -182,6 +182,7 @@ class Identities:
     def __init__(
         self, catalog_names: Mapping[str, set[str]], combination_parts: Mapping[str, frozenset[str]],
         other_norms: set[str] | frozenset[str] = frozenset(), written: Mapping[str, set[str]] | None = None,
+        brand_norms: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.other_norms = other_norms
         self.by_norm: dict[str, set[str]] = defaultdict(set)
@@ -191,7 +192,10 @@ class Identities:
         for parts in combination_parts.values():
             for p in parts:
                 self.by_norm[p].add(p)
-        self.long_norms = sorted(n for n in self.by_norm if len(n) >= 6)
+        # A register's substance column holds substances: one a letter or two from a brand ("Sodium chloride",
+        # "chloridine") is another substance, not a misspelt brand, so near misses are weighed against the
+        # catalog's substance names only.
+        self.long_norms = sorted(n for n in self.by_norm if len(n) >= 6 and n not in brand_norms)
         self.by_sound: dict[str, set[str]] = defaultdict(set)
         for n, identities in self.by_norm.items():
             self.by_sound[sound_key(n)].update(identities)
@@ -294,6 +298,7 @@ def names(
     generic_names: Mapping[str, set[str]],
     written: Mapping[str, set[str]] | None = None,
     brands: Mapping[str, str] | None = None,
+    brand_norms: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[Name], list[Part], list[dict[str, object]], dict[str, str], dict[str, set[str]]]:
     """(names, combination part names, pins, uncertain substances, later words) from the register extracts.
 
@@ -302,14 +307,15 @@ def names(
     names of each catalog drug a published substance may be, written exactly so. Uncertain
     substances (published name -> the catalog name it is one or two edits from) give neither names nor
     guard names; a person should look at them, unless the brands they are sold as tell (brands: brand names
-    other authorities give one catalog drug, see Identities.resolve). Later words: each word that follows the first in a
+    other authorities give one catalog drug, see Identities.resolve; brand_norms: catalog names that are
+    only brands or abbreviations, which a published substance is never a misspelling of). Later words: each word that follows the first in a
     product's name -> the compositions of the products so named (a catalog drug, or another medicine's
     substances), for telling a company's or a form's word ("Pantoprazol-Mepha", "... LYOPHILIZED
     POWDER") from a brand.
     """
     pins_path = folder / "SOURCES.json"
     pins = {p["name"]: p for p in json.loads(pins_path.read_text(encoding="utf-8"))}
-    ids = Identities(catalog_names, combination_parts, other_norms, written)
+    ids = Identities(catalog_names, combination_parts, other_norms, written, brand_norms)
     combos = {parts: drug for drug, parts in combination_parts.items()}
     out: list[Name] = []
     parts_out: list[Part] = []

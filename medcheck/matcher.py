@@ -288,7 +288,8 @@ class Matcher:
                     hits.append(_Hit(drug, start, end, cat.labels.get(key, key), 100.0, "exact"))
                 elif key in cat.possible:  # a name another country gives another medicine (CLOPIN)
                     hits.append(_Hit(cat.possible[key], start, end, cat.labels.get(key, key), 100.0, "possible"))
-                elif size == 1 and key not in cat.guard and (glued := self._glued(key)) is not None:
+                elif (size == 1 and key not in cat.guard and key not in cat.ordinary
+                      and (glued := self._glued(key)) is not None):  # "inflamed" is no INFLA with MED glued on
                     hits.append(_Hit(cat.names[glued], start, end, cat.labels.get(glued, glued), 100.0, "exact"))
                 elif size > 1 and tokens[i].text in self._multi_firsts and (heard := self._heard(key)) is not None:
                     # Spelt another way, a longer name comes before a shorter one it begins ("Micofenolato

@@ -102,6 +102,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
     "Brazil CMED": "Brazil", "Spain Nomenclátor": "Spain", "Ireland PCRS": "Ireland",
     "Belgium INAMI": "Belgium", "Poland MZ": "Poland", "Peru DIGEMID": "Peru",
     "Chile ISP": "Chile",
+    "Saudi Arabia SFDA": "Saudi Arabia", "Sweden TLV": "Sweden", "Ecuador ARCSA": "Ecuador",
 }
 
 

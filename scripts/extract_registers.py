@@ -19,6 +19,9 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/pl_mz/zalacznik-do-obwieszczenia.xlsx                          (Poland, list of reimbursed medicines)
     FOLDER/pe_digemid/catalogoproductos22082025.xlsx                      (Peru, DIGEMID catalogue of marketed products)
     FOLDER/cl_isp/bioequiv.csv                                            (Chile, ISP list of bioequivalent products)
+    FOLDER/sa_sfda/sfda_registered_drugs.xlsx                             (Saudi Arabia, SFDA registered drugs)
+    FOLDER/ec_arcsa/arcsa_marcas.json                                     (Ecuador, ARCSA valid registrations by brand)
+    FOLDER/se_tlv/2602.xlsx                                               (Sweden, TLV exchangeable products)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -500,6 +503,73 @@ def bioequivalent_cl(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def sfda(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Saudi Arabia: the SFDA's list of registered human drugs, one row per registration number.
+
+    A workbook of the SFDA drugs list's fields, one row per registration: Drug Name (name, often with
+    strength and form), Registration Number, Scientific Name (several joined by ','), Marketing Status,
+    Authorization Status. The name is cut before its strength; a row marketed and valid is '1'.
+    """
+    import openpyxl
+
+    data = _verified(folder / "sfda_registered_drugs.xlsx", pins)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    rows: dict[str, list[str]] = {}
+    for row in _records_after(book[book.sheetnames[0]].iter_rows(values_only=True), "Drug Name"):
+        name, subs, pid = _before_strength(row.get("Drug Name", "")), row.get("Scientific Name", ""), row.get(
+            "Registration Number", "")
+        if not name or not subs or not pid:
+            continue
+        marketed = row.get("Marketing Status") == "Marketed" and row.get("Authorization Status") == "Valid"
+        rows[pid] = [pid, name, ";".join(_unique(_split_outside(subs, (",",)))), "1" if marketed else "0"]
+    return list(rows.values())
+
+
+def tlv(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Sweden: TLV's "Periodens varor" for February 2026, the exchangeable medicines of the month, one row
+    per pack: Produktnamn (name), Substans (several joined by ' + '), NPL ID (the product's id in the
+    national product register). It lists only products in generic-substitution groups, and does not say
+    which are on the market beyond the month's offer: every row is '0'.
+    """
+    import openpyxl
+
+    data = _verified(folder / "2602.xlsx", pins)
+    book = openpyxl.load_workbook(io.BytesIO(data))  # not read-only: the sheet declares no dimensions
+    rows: dict[str, list[str]] = {}
+    for row in _records_after(book[book.sheetnames[0]].iter_rows(values_only=True), "Status"):
+        name, subs, pid = row.get("Produktnamn", ""), row.get("Substans", ""), row.get("NPL ID", "")
+        if name and subs and pid:
+            old = rows.setdefault(pid, [pid, _before_strength(name), "", "0"])
+            old[2] = ";".join(_unique([*old[2].split(";"), *_split_outside(subs, (" + ",))]))
+    return list(rows.values())
+
+
+def arcsa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Ecuador: ARCSA's report of valid sanitary registrations, as a copy gathers it by brand.
+
+    A JSON object, one entry per brand (Marca_producto of the report): "marca" (the brand as written),
+    "principios" (the active substances of its registrations, as the copy parsed them from the report's
+    free text), "registros" (their registration numbers). A brand of one registration is one product with
+    those substances. A brand of several has them all, and which each registration holds is not told
+    (Cassara: propranolol, amorolfine and tobramycin, three products): each substance is then a product
+    of its own, so the brand names one composition only if its substances are one ("Clozapina",
+    "Clozapina Básica"). Entries whose brand has no letter ("-", ".") are no products. The report lists
+    valid registrations, not what is on the market: every row is '0'.
+    """
+    entries = json.loads(_verified(folder / "arcsa_marcas.json", pins).decode("utf-8"))
+    rows: list[list[str]] = []
+    for entry in entries.values():
+        name, ids = _before_strength(_clean(entry.get("marca", ""))), [_clean(i) for i in entry.get("registros", [])]
+        subs = _unique([_clean(s) for s in entry.get("principios", [])])
+        if not any(c.isalpha() for c in name) or not subs or not ids:
+            continue
+        if len(ids) == 1:
+            rows.append([ids[0], name, ";".join(subs), "0"])
+        else:
+            rows += [[f"{ids[0]} ({k})", name, s, "0"] for k, s in enumerate(subs, 1)]
+    return rows
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -526,7 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     readers = {"fr_bdpm": bdpm, "ca_dpd": dpd, "ch_swissmedic": swissmedic, "it_aifa": aifa, "tr_titck": titck,
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
                "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl,
-               "pe_digemid": digemid, "cl_isp": bioequivalent_cl}
+               "pe_digemid": digemid, "cl_isp": bioequivalent_cl, "sa_sfda": sfda,
+               "ec_arcsa": arcsa, "se_tlv": tlv}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

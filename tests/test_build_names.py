@@ -123,6 +123,12 @@ def test_a_substance_near_a_brand_is_another_substance_not_a_misspelt_brand():
     assert Identities(names, {}).of("Calcium chloride")[1] == "?"  # weighed against the brand too: uncertain
 
 
+def test_ordinary_words_that_are_a_name_with_a_suffix_glued_on_are_kept(monkeypatch):
+    monkeypatch.setattr(ordinary, "ordinary_words", lambda: {"inflamed", "infinite", "basement"})
+    words = ordinary.near_names([], {"infla", "nurofen"}, generic_names=["basem"], suffixes=["med", "caps"])
+    assert words == ["inflamed"]  # "basement": ment is no salt word; "infinite": no name begins it
+
+
 def test_owner_of_a_product():
     combos = {frozenset({"sulfamethoxazole", "trimethoprim"}): "sulfamethoxazole-trimethoprim"}
     drugs = {"clozapine": set(), "trimethoprim": set(), "amoxicillin": set(), "sulfamethoxazole-trimethoprim": set()}
@@ -580,3 +586,67 @@ def test_product_names_cut_before_their_strength():
     assert extract_registers._before_strength("ABIZOL EASYTAB 10 MG 28 AGIZDA DAGILAN TABLET") == "ABIZOL EASYTAB"
     assert extract_registers._before_strength("% 20 SODYUM KLORÜR") == "% 20 SODYUM KLORÜR"  # no name before it
     assert extract_registers._split_outside("a (b, c), d ve e", (",", " ve ")) == ["a (b, c)", "d", "e"]
+
+
+def test_saudi_drugs_list_one_row_per_registration(tmp_path):
+    import extract_registers
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Drug Name", "Manufacturing Company", "Registration Number", "Scientific Name",
+                  "Marketing Status", "Authorization Status"])
+    sheet.append(["LEPONEX 100MG TAB", "Mylan", "0812258750", "CLOZAPINE", "Marketed", "Valid"])
+    sheet.append(["BACTRIM FORTE TAB", "Roche", "1004257224", "SULFAMETHOXAZOLE,TRIMETHOPRIM", "Marketed",
+                  "Suspended"])
+    sheet.append(["NO NUMBER", "X", None, "CLOZAPINE", "Marketed", "Valid"])  # no registration: not read
+    path = tmp_path / "sfda_registered_drugs.xlsx"
+    book.save(path)
+    assert sorted(extract_registers.sfda(tmp_path, _pin(path))) == [
+        ["0812258750", "LEPONEX", "CLOZAPINE", "1"],
+        ["1004257224", "BACTRIM FORTE TAB", "SULFAMETHOXAZOLE;TRIMETHOPRIM", "0"],  # suspended: not on sale
+    ]
+
+
+def test_swedish_exchangeable_products_by_product_id(tmp_path):
+    import extract_registers
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Status", "Produktnamn", "Varunummer", "Styrka", "Förpackningsstorleksgrupp", "Substans",
+                  "Beredningsform", "Storlek", "NPL ID"])
+    for pack in ("1", "2"):  # two packs of one product
+        sheet.append(["PV", "Clozapine Accord", pack, "25 mg", "", "Klozapin", "Tablett", "", "20140902000044"])
+    sheet.append(["Nej", "Eusaprim® forte", "3", "", "", "Trimetoprim + sulfametoxazol", "", "", "19770909000088"])
+    path = tmp_path / "2602.xlsx"
+    book.save(path)
+    assert sorted(extract_registers.tlv(tmp_path, _pin(path))) == [
+        ["19770909000088", "Eusaprim® forte", "Trimetoprim;sulfametoxazol", "0"],
+        ["20140902000044", "Clozapine Accord", "Klozapin", "0"],
+    ]
+
+
+def test_ecuadorian_brands_of_several_registrations_pool_no_composition(tmp_path):
+    """A brand of one registration is a product with its substances; one of several registrations, whose
+    substances the copy pools, gives a product per substance, so it names a drug only if they are one."""
+    import json
+
+    import extract_registers
+
+    entries = {
+        "clopsine": {"marca": "Clopsine", "principios": ["Clozapina"], "registros": ["27.168-07-06"]},
+        "cassara": {"marca": "Cassara", "principios": ["Propranolol Clorhidrato", "Tobramicina"],
+                    "registros": ["10177-MEE-0825", "9064-MEE-0524"]},
+        "bactricida": {"marca": "Bactricida", "principios": ["Sulfametoxazol", "Trimetoprima"],
+                       "registros": ["03584-MAN-04-05"]},
+        "-": {"marca": "-", "principios": ["Paracetamol"], "registros": ["1"]},  # no brand
+    }
+    path = tmp_path / "arcsa_marcas.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert sorted(extract_registers.arcsa(tmp_path, _pin(path))) == [
+        ["03584-MAN-04-05", "Bactricida", "Sulfametoxazol;Trimetoprima", "0"],
+        ["10177-MEE-0825 (1)", "Cassara", "Propranolol Clorhidrato", "0"],
+        ["10177-MEE-0825 (2)", "Cassara", "Tobramicina", "0"],
+        ["27.168-07-06", "Clopsine", "Clozapina", "0"],
+    ]

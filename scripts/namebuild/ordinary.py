@@ -84,9 +84,10 @@ def near_names(
     words = sorted((ordinary_words() | clinical) - catalog_names)
     generic = set(generic_names)
     begun = {n[:k] for n in generic if " " not in n for k in range(MIN_LETTERS, len(n))}
-    ends = [(s, catalog_names) for s in suffixes] + [(s, generic) for s in GLUED_SALTS]
-    glued = {w for w in words for end, bases in ends
-             if w.endswith(end) and len(w) - len(end) >= MIN_LETTERS and w[: -len(end)] in bases}
+    ends = {s: generic for s in GLUED_SALTS} | {s: catalog_names for s in suffixes}
+    lengths = sorted({len(e) for e in ends})
+    glued = {w for w in words for n in lengths
+             if len(w) - n >= MIN_LETTERS and (bases := ends.get(w[-n:])) is not None and w[:-n] in bases}
     targets = sorted({n for n in fuzzy_names if len(n.replace(" ", "")) >= MIN_LETTERS})
     distances = process.cdist(words, targets, scorer=OSA.distance, score_cutoff=2, workers=-1)
     out = []

@@ -497,6 +497,17 @@ def _pin(path) -> dict[str, str]:
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
+def _workbook(path, rows: list[list[object]]):
+    """A one-sheet workbook of these rows, saved at path."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
 def test_belgian_specialties_with_their_availability(tmp_path):
     import json
 
@@ -540,23 +551,19 @@ def test_polish_reimbursed_medicines_from_the_medicine_sheets_only(tmp_path):
 
 def test_peruvian_catalogue_after_its_title_block(tmp_path):
     import extract_registers
-    import openpyxl
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Catálogo"
-    sheet.append([None])
-    sheet.append(["Catálogo de Productos Farmacéuticos actualizado diariamente"])
-    sheet.append(["Fec. de actualizac.:", "22/08/2025 05:28:35 PM"])
-    sheet.append(["Cod_Prod", "Nom_Prod", "Concent", "Nom_Form_Farm", "Presentac", "Fracción", "Num_RegSan",
-                  "Nom_Titular", "Nom_Fabricante", "Nom_IFA", "Nom_Rubro", "Situación"])
-    sheet.append([34698.0, "REFRAXOL", "100 mg", "Tableta", "Caja x 30", 1.0, "EE00001", "T", "F", "CLOZAPINA",
-                  "ESPECIALIDAD FARMACEUTICA", "ACT"])
-    sheet.append([56858.0, "BUSCAPINA COMPOSITUM", "", "Tableta", "", 1.0, "EE00002", "T", "F",
-                  "METAMIZOL DE SODIO + N-BUTILBROMURO DE HIOSCINA", "ESPECIALIDAD FARMACEUTICA", "ACT"])
-    sheet.append([1.0, "SIN IFA", "", "", "", 1.0, "", "", "", None, "", "ACT"])  # no substance: not read
-    path = tmp_path / "catalogoproductos22082025.xlsx"
-    book.save(path)
+    path = _workbook(tmp_path / "catalogoproductos22082025.xlsx", [
+        [None],
+        ["Catálogo de Productos Farmacéuticos actualizado diariamente"],
+        ["Fec. de actualizac.:", "22/08/2025 05:28:35 PM"],
+        ["Cod_Prod", "Nom_Prod", "Concent", "Nom_Form_Farm", "Presentac", "Fracción", "Num_RegSan",
+         "Nom_Titular", "Nom_Fabricante", "Nom_IFA", "Nom_Rubro", "Situación"],
+        [34698.0, "REFRAXOL", "100 mg", "Tableta", "Caja x 30", 1.0, "EE00001", "T", "F", "CLOZAPINA",
+         "ESPECIALIDAD FARMACEUTICA", "ACT"],
+        [56858.0, "BUSCAPINA COMPOSITUM", "", "Tableta", "", 1.0, "EE00002", "T", "F",
+         "METAMIZOL DE SODIO + N-BUTILBROMURO DE HIOSCINA", "ESPECIALIDAD FARMACEUTICA", "ACT"],
+        [1.0, "SIN IFA", "", "", "", 1.0, "", "", "", None, "", "ACT"],  # no substance: not read
+    ])
     assert sorted(extract_registers.digemid(tmp_path, _pin(path))) == [
         ["34698", "REFRAXOL", "CLOZAPINA", "1"],
         ["56858", "BUSCAPINA COMPOSITUM", "METAMIZOL DE SODIO;N-BUTILBROMURO DE HIOSCINA", "1"],
@@ -590,18 +597,14 @@ def test_product_names_cut_before_their_strength():
 
 def test_saudi_drugs_list_one_row_per_registration(tmp_path):
     import extract_registers
-    import openpyxl
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["Drug Name", "Manufacturing Company", "Registration Number", "Scientific Name",
-                  "Marketing Status", "Authorization Status"])
-    sheet.append(["LEPONEX 100MG TAB", "Mylan", "0812258750", "CLOZAPINE", "Marketed", "Valid"])
-    sheet.append(["BACTRIM FORTE TAB", "Roche", "1004257224", "SULFAMETHOXAZOLE,TRIMETHOPRIM", "Marketed",
-                  "Suspended"])
-    sheet.append(["NO NUMBER", "X", None, "CLOZAPINE", "Marketed", "Valid"])  # no registration: not read
-    path = tmp_path / "sfda_registered_drugs.xlsx"
-    book.save(path)
+    path = _workbook(tmp_path / "sfda_registered_drugs.xlsx", [
+        ["Drug Name", "Manufacturing Company", "Registration Number", "Scientific Name", "Marketing Status",
+         "Authorization Status"],
+        ["LEPONEX 100MG TAB", "Mylan", "0812258750", "CLOZAPINE", "Marketed", "Valid"],
+        ["BACTRIM FORTE TAB", "Roche", "1004257224", "SULFAMETHOXAZOLE,TRIMETHOPRIM", "Marketed", "Suspended"],
+        ["NO NUMBER", "X", None, "CLOZAPINE", "Marketed", "Valid"],  # no registration: not read
+    ])
     assert sorted(extract_registers.sfda(tmp_path, _pin(path))) == [
         ["0812258750", "LEPONEX", "CLOZAPINE", "1"],
         ["1004257224", "BACTRIM FORTE TAB", "SULFAMETHOXAZOLE;TRIMETHOPRIM", "0"],  # suspended: not on sale
@@ -610,17 +613,15 @@ def test_saudi_drugs_list_one_row_per_registration(tmp_path):
 
 def test_swedish_exchangeable_products_by_product_id(tmp_path):
     import extract_registers
-    import openpyxl
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["Status", "Produktnamn", "Varunummer", "Styrka", "Förpackningsstorleksgrupp", "Substans",
-                  "Beredningsform", "Storlek", "NPL ID"])
-    for pack in ("1", "2"):  # two packs of one product
-        sheet.append(["PV", "Clozapine Accord", pack, "25 mg", "", "Klozapin", "Tablett", "", "20140902000044"])
-    sheet.append(["Nej", "Eusaprim® forte", "3", "", "", "Trimetoprim + sulfametoxazol", "", "", "19770909000088"])
-    path = tmp_path / "2602.xlsx"
-    book.save(path)
+    packs = [["PV", "Clozapine Accord", pack, "25 mg", "", "Klozapin", "Tablett", "", "20140902000044"]
+             for pack in ("1", "2")]  # two packs of one product
+    path = _workbook(tmp_path / "2602.xlsx", [
+        ["Status", "Produktnamn", "Varunummer", "Styrka", "Förpackningsstorleksgrupp", "Substans",
+         "Beredningsform", "Storlek", "NPL ID"],
+        *packs,
+        ["Nej", "Eusaprim® forte", "3", "", "", "Trimetoprim + sulfametoxazol", "", "", "19770909000088"],
+    ])
     assert sorted(extract_registers.tlv(tmp_path, _pin(path))) == [
         ["19770909000088", "Eusaprim® forte", "Trimetoprim;sulfametoxazol", "0"],
         ["20140902000044", "Clozapine Accord", "Klozapin", "0"],

@@ -22,6 +22,7 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/sa_sfda/sfda_registered_drugs.xlsx                             (Saudi Arabia, SFDA registered drugs)
     FOLDER/ec_arcsa/arcsa_marcas.json                                     (Ecuador, ARCSA valid registrations by brand)
     FOLDER/se_tlv/2602.xlsx                                               (Sweden, TLV exchangeable products)
+    FOLDER/uk_bnf/20241101_bsa_bnf.zip                                    (United Kingdom, NHSBSA BNF code information)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -570,6 +571,69 @@ def arcsa(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return rows
 
 
+# A BNF chemical substance that names a group, not substances ("Other antacid and simeticone preparations",
+# "Alginic acid compound preparations", "Atenolol with diuretic"): its named substance, if any, is kept.
+_BNF_GROUP = re.compile(r"^other\b|\bpreparations?\b|\bprepartions\b|\bcompounds?\b|\bmixtures\b|^combined\b", re.I)
+_BNF_GROUP_TAIL = re.compile(
+    r"\s+(?:combined preparations|compound preparations|compound prepartions|compound mixtures"
+    r"|with (?:diuretic|thiazides|loop diuretics|calcium channel blocker|progestogen))$", re.I)
+_BNF_COMPOUND = re.compile(r"^Co-[\w-]+\s*\((?P<parts>.*)\)$")  # "Co-trimoxazole(Trimethoprim/sulfamethoxazole)"
+
+
+def _bnf_substances(chemical: str) -> list[str]:
+    """The active substances a BNF chemical substance names: a compound's parts, a combination's components."""
+    text = _clean(chemical)
+    compound = _BNF_COMPOUND.match(text)
+    if compound:
+        text = compound.group("parts")
+    else:
+        text = _BNF_GROUP_TAIL.sub("", text)
+        if _BNF_GROUP.search(text):
+            return []
+    parts = _split_outside(text, ("/", " and ", " with ", ", "))
+    return [p for p in parts if not any(c.isdigit() for c in p)]
+
+
+def _without_qualifier(name: str) -> str:
+    """A BNF product name without the qualifier in brackets at its end ("Amoxil (Systemic)": Amoxil)."""
+    name = _clean(name)
+    while name.endswith(")"):
+        depth = 0
+        for i in range(len(name) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(name[i], 0)
+            if depth == 0:
+                break
+        if i == 0 or depth:
+            break
+        name = name[:i].strip()
+    return name
+
+
+def bnf(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """United Kingdom: the NHS Business Services Authority's BNF code information, one row per BNF product.
+
+    One row per presentation: BNF Chapter Code, BNF Chemical Substance (the INN, a compound's name with
+    its parts in brackets, components joined by '/', ' and ' or ' with ', or a group's name such as
+    "Other antacid and simeticone preparations"), BNF Product (a brand, or for the generic product,
+    code letters AA, the substance's name; a qualifier in brackets such as "(Systemic)" is cut off),
+    BNF Product Code. Chapters 18 to 23 (diagnostics, other preparations, dressings and appliances) have
+    no chemical substance and are left out, as are products of a group with no substance named. The
+    codes stay after a product leaves the market: every row is '0'.
+    """
+    data = _verified(folder / "20241101_bsa_bnf.zip", pins)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        text = z.read(z.namelist()[0]).decode("utf-8-sig")
+    rows: dict[str, list[str]] = {}
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        if not r["BNF Chapter Code"].isdigit() or int(r["BNF Chapter Code"]) >= 18:
+            continue
+        subs, name, pid = _bnf_substances(r["BNF Chemical Substance"]), _without_qualifier(r["BNF Product"]), _clean(
+            r["BNF Product Code"])
+        if subs and name and pid and pid not in rows:
+            rows[pid] = [pid, name, ";".join(_unique(subs)), "0"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -597,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
                "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl,
                "pe_digemid": digemid, "cl_isp": bioequivalent_cl, "sa_sfda": sfda,
-               "ec_arcsa": arcsa, "se_tlv": tlv}
+               "ec_arcsa": arcsa, "se_tlv": tlv, "uk_bnf": bnf}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

@@ -123,6 +123,21 @@ def test_a_substance_near_a_brand_is_another_substance_not_a_misspelt_brand():
     assert Identities(names, {}).of("Calcium chloride")[1] == "?"  # weighed against the brand too: uncertain
 
 
+def test_a_substance_named_without_its_subtype_names_no_one_subtype():
+    """The BNF's "Interferon beta" holds interferon beta-1a (Avonex) and beta-1b (Betaferon): it is neither,
+    and its products give no names; "Interferon beta-1a", and a substance named without a subtype that has
+    none, are told as before."""
+    from namebuild.registers import Identities
+
+    names = {"interferon beta-1a": {"interferon beta 1a", "interferon beta"}, "clozapine": {"clozapine"}}
+    ids = Identities(names, {}, other_norms={"interferon beta 1b", "clozapine n oxide"})
+    assert ids.of("Interferon beta") == (None, "?")
+    assert ids.of("Interferon beta-1a")[0] == "interferon beta-1a"
+    assert ids.of("Clozapine")[0] == "clozapine"
+    alone = Identities(names, {}, other_norms={"clozapine n oxide"})
+    assert alone.of("Interferon beta")[0] == "interferon beta-1a"  # no other subtype known: it is the one
+
+
 def test_ordinary_words_that_are_a_name_with_a_suffix_glued_on_are_kept(monkeypatch):
     monkeypatch.setattr(ordinary, "ordinary_words", lambda: {"inflamed", "infinite", "basement"})
     words = ordinary.near_names([], {"infla", "nurofen"}, generic_names=["basem"], suffixes=["med", "caps"])
@@ -650,4 +665,41 @@ def test_ecuadorian_brands_of_several_registrations_pool_no_composition(tmp_path
         ["10177-MEE-0825 (1)", "Cassara", "Propranolol Clorhidrato", "0"],
         ["10177-MEE-0825 (2)", "Cassara", "Tobramicina", "0"],
         ["27.168-07-06", "Clopsine", "Clozapina", "0"],
+    ]
+
+
+def test_british_bnf_products_with_their_chemical_substances(tmp_path):
+    """One row per BNF product: a compound's parts, a combination's components, the qualifier in brackets
+    cut off; a group's name with no substance, and the pseudo chapters of appliances, give no product."""
+    import zipfile
+
+    import extract_registers
+
+    header = ("BNF Chapter,BNF Chapter Code,BNF Section,BNF Section Code,BNF Paragraph,BNF Paragraph Code,"
+              "BNF Subparagraph,BNF Subparagraph Code,BNF Chemical Substance,BNF Chemical Substance Code,"
+              "BNF Product,BNF Product Code,BNF Presentation,BNF Presentation Code\n")
+
+    def row(chapter: str, substance: str, product: str, code: str) -> str:
+        return f"c,{chapter},s,x,p,x,sp,x,\"{substance}\",x,\"{product}\",{code},{product} tablets,{code}AAAA\n"
+
+    text = header + "".join([
+        row("04", "Clozapine", "Clozaril", "0402010C0BB"),
+        row("04", "Clozapine", "Clozaril", "0402010C0BB"),  # another presentation of the same product
+        row("05", "Co-trimoxazole(Trimethoprim/sulfamethoxazole)", "Septrin", "0501080D0BG"),
+        row("05", "Amoxicillin", "Amoxil (Systemic)", "0501013B0BC"),
+        row("05", "Rifampicin combined preparations", "Rifinah", "0501090S0BB"),
+        row("10", "Paracetamol and ibuprofen", "Nuromol", "1001010AJBB"),
+        row("01", "Other antacid and simeticone preparations", "Proprietary compound preparation BNF 0101010",
+            "010101000BB"),
+        row("21", "Urinary catheters", "Foley", "21XXXXXXXBB"),
+    ])
+    path = tmp_path / "20241101_bsa_bnf.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("20241101_BNF_Code_Information.csv", "\ufeff" + text)
+    assert sorted(extract_registers.bnf(tmp_path, _pin(path))) == [
+        ["0402010C0BB", "Clozaril", "Clozapine", "0"],
+        ["0501013B0BC", "Amoxil", "Amoxicillin", "0"],
+        ["0501080D0BG", "Septrin", "Trimethoprim;sulfamethoxazole", "0"],
+        ["0501090S0BB", "Rifinah", "Rifampicin", "0"],
+        ["1001010AJBB", "Nuromol", "Paracetamol;ibuprofen", "0"],
     ]

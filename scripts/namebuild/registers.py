@@ -73,6 +73,7 @@ REGISTERS = (
     Register("sa_sfda", "Saudi Arabia SFDA", "Drugs list (Saudi Food and Drug Authority)", ("en",)),
     Register("ec_arcsa", "Ecuador ARCSA", "Registros Sanitarios Vigentes (ARCSA)", ("es",), parsed=True),
     Register("se_tlv", "Sweden TLV", "Periodens varor (Tandvårds- och läkemedelsförmånsverket)", ("sv", "en")),
+    Register("uk_bnf", "UK NHSBSA BNF", "BNF Code Information (NHS Business Services Authority)", ("en",)),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -112,6 +113,7 @@ _DE = re.compile(r"\s+(?:de|d')\s*|\s+d'", re.IGNORECASE)
 _ACID = re.compile(r"^(?:acide (\w+?)ique|acido (\w+?)ico)\b")  # French, Spanish, Portuguese, Italian
 _PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
+_SUBTYPE = re.compile(r"^\d[a-z]?$")  # the "1a" of interferon beta-1a, the "2" of interleukin-2
 MIN_BRAND_LETTERS = 5  # "CLOX" (ticlopidine in Italy) would be read in "Clox 500 mg" (cloxacillin)
 PHRASE_WORD_ZIPF = 2.0  # wordfreq: a name made only of words this common is ordinary ("acid reducer", "analgesic")
 
@@ -215,6 +217,14 @@ class Identities:
             for n in norms:
                 if n not in self.by_norm:
                     self.by_norm[n].add(drug)
+        # Names of subtypes, "interferon beta 1a" and "interferon beta 1b": what they begin with,
+        # "interferon beta" (a BNF chemical substance), names the group, not one of them.
+        subtypes: dict[str, set[str]] = defaultdict(set)
+        for n in (*self.by_norm, *other_norms):
+            head, _, last = n.rpartition(" ")
+            if head and _SUBTYPE.match(last):
+                subtypes[sound_key(head)].add(sound_key(n))
+        self.groups = frozenset(head for head, names in subtypes.items() if len(names) > 1)
         self.uncertain: dict[str, str] = {}
         self.resolved: dict[str, str] = {}  # published substance -> catalog drug, told by the brands it is sold as
         self._answers: dict[str, tuple[str | None, str]] = {}  # of(), each published substance once
@@ -232,8 +242,15 @@ class Identities:
     def of(self, published: str) -> tuple[str | None, str]:
         """(identity or None, the name in the register's language normalised, or "?" when too close to call)."""
         if published not in self._answers:
-            self._answers[published] = self._identify(published)
+            identity, form = self._identify(published)
+            if identity is not None and self._group(published):
+                identity, form = None, "?"  # "Interferon beta": 1a or 1b, the register does not say
+            self._answers[published] = identity, form
         return self._answers[published]
+
+    def _group(self, published: str) -> bool:
+        """Whether a published substance names a group of subtypes ("Interferon alpha": alfa-2a, alfa-2b)."""
+        return any(sound_key(f) in self.groups for f in substance_forms(published))
 
     def _identify(self, published: str) -> tuple[str | None, str]:
         forms = substance_forms(published)
@@ -265,7 +282,7 @@ class Identities:
         products. One drug, and one of that drug's names within two edits of the substance: it is that drug.
         """
         for published, drugs in evidence.items():
-            if published not in self.uncertain or len(drugs) != 1:
+            if published not in self.uncertain or len(drugs) != 1 or self._group(published):
                 continue
             drug = next(iter(drugs))
             forms = substance_forms(published)

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -195,24 +195,44 @@ def _key(text: str) -> str:
     return text if text.isascii() and text.islower() and text.strip() == text else normalize(text)
 
 
+def _columns(path: object, text: str, columns: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, the values of `columns` in that order, stripped) from CSV text; as _rows, without a
+    dict for each row (the names file has thousands)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise CatalogError(path, f"missing column(s) {', '.join(missing)}; the header must name them", 1)
+        at = [header.index(c) for c in columns]
+        width = len(header)
+        for row in reader:
+            if not row:
+                continue
+            if len(row) > width:
+                raise CatalogError(path, "more fields than the header has", reader.line_num)
+            yield reader.line_num, [row[i].strip() if i < len(row) else "" for i in at]
+    except csv.Error as exc:
+        raise CatalogError(path, f"malformed CSV ({exc})", reader.line_num) from None
+
+
 def _parse_names(path: object, text: str, known: set[str], strict: bool) -> dict[str, list[_NameRow]]:
     """Return drug -> its names from the generated names file (drugs not in the list: error, or skipped)."""
     by_drug: dict[str, list[_NameRow]] = {}
-    for line, row in _rows(path, text, NAMES_COLUMNS):
-        drug = row["drug"].lower()
-        if not row["name"] or not row["key"]:
+    for line, (drug, name, key, kind, match, sources) in _columns(path, text, NAMES_COLUMNS):
+        drug = drug.lower()
+        if not name or not key:
             raise CatalogError(path, "empty name or key", line)
-        if row["kind"] not in NAME_KINDS:
-            raise CatalogError(path, f"kind {row['kind']!r} is not one of: {', '.join(NAME_KINDS)}", line)
-        if row["match"] not in NAME_MATCHES:
-            raise CatalogError(path, f"match {row['match']!r} is not one of: {', '.join(NAME_MATCHES)}", line)
+        if kind not in NAME_KINDS:
+            raise CatalogError(path, f"kind {kind!r} is not one of: {', '.join(NAME_KINDS)}", line)
+        if match not in NAME_MATCHES:
+            raise CatalogError(path, f"match {match!r} is not one of: {', '.join(NAME_MATCHES)}", line)
         if drug not in known:
             if strict:
                 raise CatalogError(path, f"drug {drug!r} is not in the drug list", line)
             continue
-        sources = tuple(s.strip() for s in row["sources"].split("; ") if s.strip())
         by_drug.setdefault(drug, []).append(
-            _NameRow(line, row["name"], _key(row["key"]), row["kind"], row["match"], sources)
+            _NameRow(line, name, _key(key), kind, match, tuple(s.strip() for s in sources.split("; ") if s.strip()))
         )
     return by_drug
 

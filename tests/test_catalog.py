@@ -98,6 +98,8 @@ def test_guard_name_that_is_a_catalog_name_is_an_error():
         ("clozapine,Leponex,leponex,trade,fuzzy,FDA UNII X", "kind 'trade' is not one of"),
         ("clozapine,Leponex,leponex,brand,maybe,FDA UNII X", "match 'maybe' is not one of: exact, fuzzy, possible"),
         ("clozapine,Leponex,,brand,fuzzy,FDA UNII X", "empty name or key"),
+        ("clozapine,Leponex,leponex,brand,fuzzy,FDA UNII X,extra", "more fields than the header has"),
+        ('clozapine,"Leponex,leponex,brand,fuzzy,FDA UNII X', "empty name or key"),  # a quote left open
     ],
 )
 def test_names_file_rules(row, fragment):
@@ -106,6 +108,13 @@ def test_names_file_rules(row, fragment):
         load_text(HEADER + TINY_ROWS, names=names)
     assert (info.value.path, info.value.line) == ("names.csv", 3)
     assert fragment in str(info.value)
+
+
+def test_a_names_file_without_a_column_is_refused():
+    with pytest.raises(CatalogError) as info:
+        load_text(HEADER + TINY_ROWS, names="drug,name,key,kind,sources\nclozapine,X,x,brand,FDA UNII X\n")
+    assert (info.value.path, info.value.line) == ("names.csv", 1)
+    assert "missing column(s) match" in str(info.value)
 
 
 def test_names_carry_their_authorities_and_match_mode():

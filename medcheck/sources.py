@@ -103,7 +103,7 @@ REGISTER_COUNTRIES: dict[str, str] = {
     "Belgium INAMI": "Belgium", "Poland MZ": "Poland", "Peru DIGEMID": "Peru",
     "Chile ISP": "Chile",
     "Saudi Arabia SFDA": "Saudi Arabia", "Sweden TLV": "Sweden", "Ecuador ARCSA": "Ecuador",
-    "UK NHSBSA BNF": "the United Kingdom",
+    "UK NHSBSA BNF": "the United Kingdom", "Czech Republic SÚKL": "the Czech Republic",
 }
 
 

@@ -23,6 +23,7 @@ and says where it was published and where the copy used was taken from; put them
     FOLDER/ec_arcsa/arcsa_marcas.json                                     (Ecuador, ARCSA valid registrations by brand)
     FOLDER/se_tlv/2602.xlsx                                               (Sweden, TLV exchangeable products)
     FOLDER/uk_bnf/20241101_bsa_bnf.zip                                    (United Kingdom, NHSBSA BNF code information)
+    FOLDER/cz_sukl/LEK13_202602v01.csv, dlp_atc.csv                       (Czech Republic, SÚKL LEK-13, ATC table)
 
 then run `python scripts/extract_registers.py FOLDER [--only KEY ...]` and `python scripts/build_names.py`.
 Each extract keeps, per product: its id, its name as published (for BDPM the part before the first
@@ -634,6 +635,40 @@ def bnf(folder: Path, pins: dict[str, str]) -> list[list[str]]:
     return list(rows.values())
 
 
+def _atc_substances(name: str, substances: set[str]) -> list[str]:
+    """The substances an ATC level-5 name gives: "SULFAMETHOXAZOLE AND TRIMETHOPRIM" two, each a level-5
+    substance of its own; none where a part is a class or left unnamed ("AMOXICILLIN AND BETA-LACTAMASE
+    INHIBITOR", "IBUPROFEN, COMBINATIONS"), for the product may hold any substance of it."""
+    name = _clean(name)
+    parts = _split_outside(name, (", ", " and ")) if " AND " in name.upper() else [name]
+    return parts if all(p.upper() in substances for p in parts) else []
+
+
+def lek13(folder: Path, pins: dict[str, str]) -> list[list[str]]:
+    """Czech Republic: SÚKL's LEK-13 report of what pharmacies dispensed in February 2026, one row per SÚKL
+    code, its substances from its ATC code.
+
+    LEK13_202602v01.csv (';', Windows-1250): ATC7, Kód SÚKL, Název přípravku (the name; its strength and
+    form are in another column); dlp_atc.csv, the ATC table of SÚKL's medicines database (ATC, NAZEV_EN).
+    The report gives no composition: a product's substances are its ATC code's English name (see
+    _atc_substances), so a product whose code is a group (five characters or fewer), or names a class or
+    unnamed substances besides its own, is left out. It lists
+    products dispensed that month: every row is '1'.
+    """
+    atc_text = _verified(folder / "dlp_atc.csv", pins).decode("cp1250")
+    atc = {r["ATC"]: r["NAZEV_EN"] for r in csv.DictReader(io.StringIO(atc_text, newline=""), delimiter=";")}
+    singles = {_clean(n).upper() for code, n in atc.items() if len(code) == 7 and " AND " not in n.upper()
+               and "COMBINATION" not in n.upper()}
+    text = _verified(folder / "LEK13_202602v01.csv", pins).decode("cp1250")
+    rows: dict[str, list[str]] = {}
+    for r in csv.DictReader(io.StringIO(text, newline=""), delimiter=";"):
+        code, pid, name = _clean(r["ATC7"]), _clean(r["Kód SÚKL"]), _clean(r["Název přípravku"])
+        subs = _atc_substances(atc.get(code, ""), singles) if len(code) == 7 else []
+        if subs and name and pid:
+            rows[pid] = [pid, name, ";".join(_unique(subs)), "1"]
+    return list(rows.values())
+
+
 def _unique_folded(items: list[str]) -> list[str]:
     """_unique, with items that differ only in case ("Sodium chloride", "Sodium Chloride") taken once."""
     seen: dict[str, str] = {}
@@ -661,7 +696,8 @@ def main(argv: list[str] | None = None) -> int:
                "sg_hsa": hsa, "za_mpr": mpr, "us_drugsatfda": drugsatfda, "br_anvisa": anvisa, "br_cmed": cmed,
                "es_nomenclator": nomenclator, "ie_pcrs": pcrs, "be_inami": inami, "pl_mz": reimbursement_pl,
                "pe_digemid": digemid, "cl_isp": bioequivalent_cl, "sa_sfda": sfda,
-               "ec_arcsa": arcsa, "se_tlv": tlv, "uk_bnf": bnf}
+               "ec_arcsa": arcsa, "se_tlv": tlv, "uk_bnf": bnf,
+               "cz_sukl": lek13}
     for key, reader in readers.items():
         if args.only and key not in args.only:
             continue

@@ -703,3 +703,49 @@ def test_british_bnf_products_with_their_chemical_substances(tmp_path):
         ["0501090S0BB", "Rifinah", "Rifampicin", "0"],
         ["1001010AJBB", "Nuromol", "Paracetamol;ibuprofen", "0"],
     ]
+
+
+def test_czech_dispensed_products_take_their_substances_from_their_atc_code(tmp_path):
+    """A product's substances are its ATC code's name, when each part is a substance of its own: a group
+    code, a class ("... AND BETA-LACTAMASE INHIBITOR") or unnamed others ("..., COMBINATIONS") give none."""
+    import extract_registers
+
+    atc = ("ATC;NT;NAZEV;NAZEV_EN\n"
+           "N05AH02;N;KLOZAPIN;CLOZAPINE\nJ01EA01;N;TRIMETHOPRIM;TRIMETHOPRIM\n"
+           "J01EC01;N;SULFAMETHOXAZOL;SULFAMETHOXAZOLE\nJ01CA04;N;AMOXICILIN;AMOXICILLIN\n"
+           "J01EE01;N;SULFAMETHOXAZOL A TRIMETHOPRIM;SULFAMETHOXAZOLE AND TRIMETHOPRIM\n"
+           "J01CR02;N;AMOXICILIN A INHIBITOR BETA-LAKTAMASY;AMOXICILLIN AND BETA-LACTAMASE INHIBITOR\n"
+           "M01AE51;N;IBUPROFEN, KOMBINACE;IBUPROFEN, COMBINATIONS\n")
+    report = ("Období;Typ hlášení;ATC7;Kód SÚKL;Název přípravku;Doplněk názvu\n"
+              "2026.02;recept;N05AH02;123;LEPONEX;25MG TBL NOB 50 I\n"
+              "2026.02;recept;N05AH02;123;LEPONEX;25MG TBL NOB 50 I\n"  # the same code reported twice
+              "2026.02;recept;J01EE01;456;BISEPTOL;400MG/80MG TBL NOB 28\n"
+              "2026.02;recept;J01CR02;789;AMOKSIKLAV;1G TBL FLM 14\n"
+              "2026.02;recept;M01AE51;790;IBALGIN DUO EFFECT;50MG/G+2MG/G GEL 100G\n"
+              "2026.02;recept;A01AD;791;MUNDISAL;87,1MG/G ORM GEL 1X8G\n")
+    (tmp_path / "dlp_atc.csv").write_bytes(atc.encode("cp1250"))
+    (tmp_path / "LEK13_202602v01.csv").write_bytes(report.encode("cp1250"))
+    pins = {**_pin(tmp_path / "dlp_atc.csv"), **_pin(tmp_path / "LEK13_202602v01.csv")}
+    assert sorted(extract_registers.lek13(tmp_path, pins)) == [
+        ["123", "LEPONEX", "CLOZAPINE", "1"],
+        ["456", "BISEPTOL", "SULFAMETHOXAZOLE;TRIMETHOPRIM", "1"],
+    ]
+
+
+def test_a_register_that_may_leave_substances_out_names_no_other_medicine(monkeypatch):
+    """DOXIPROCT PLUS is filed under dexamethasone's ATC code in Czechia and holds calcium dobesilate too: a
+    register whose substances may be partial gives a product without a catalog drug neither guard names
+    nor an "another medicine" note; one with a catalog drug still gives it a brand."""
+    from collections import defaultdict
+
+    from namebuild.registers import Identities, Product, Register, _register_names
+
+    names = {"calcium dobesilate": {"calcium dobesilate"}, "clozapine": {"clozapine"}}
+    ids = Identities(names, {}, other_norms={"dexamethasone"})
+    for partial, guarded in ((False, True), (True, False)):
+        register = Register("xx", "Nowhere List", "t", ("en",), parsed=True, partial=partial)
+        products = [Product(register, "1", "DOXIPROCT PLUS", ("DEXAMETHASONE",), True),
+                    Product(register, "2", "LEPONEX", ("CLOZAPINE",), True)]
+        out, _ = _register_names(register, products, ids, {}, names, {"clozapine": {"clozapine"}}, defaultdict(set))
+        assert (("", "doxiproct plus") in {(n.drug, n.norm) for n in out}) is guarded
+        assert ("clozapine", "leponex") in {(n.drug, n.norm) for n in out}

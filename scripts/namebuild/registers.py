@@ -41,8 +41,11 @@ class Register:
     """One national register: its authority label, its languages and its extract file.
 
     parsed: its substances were parsed from free text by the copy used, misspelt at times
-    ("Trimetropina", "Metotrexate"): they tell a product's composition, but are no names of the drug
-    and name no other medicine for the guard.
+    ("Trimetropina", "Metotrexate"), or taken from a classification: they tell a product's composition,
+    but are no names of the drug and name no other medicine for the guard.
+    partial: its substances may leave some out (an ATC code names a product's main substance only,
+    DEXAMETHASONE for a suppository with calcium dobesilate and lidocaine): a product without a catalog
+    drug among them is not known to hold none, so its names neither guard nor say "another medicine".
     """
 
     key: str
@@ -50,6 +53,7 @@ class Register:
     title: str
     languages: tuple[str, ...]
     parsed: bool = False
+    partial: bool = False
 
 
 REGISTERS = (
@@ -74,6 +78,8 @@ REGISTERS = (
     Register("ec_arcsa", "Ecuador ARCSA", "Registros Sanitarios Vigentes (ARCSA)", ("es",), parsed=True),
     Register("se_tlv", "Sweden TLV", "Periodens varor (Tandvårds- och läkemedelsförmånsverket)", ("sv", "en")),
     Register("uk_bnf", "UK NHSBSA BNF", "BNF Code Information (NHS Business Services Authority)", ("en",)),
+    Register("cz_sukl", "Czech Republic SÚKL", "Hlášení LEK-13 (Státní ústav pro kontrolu léčiv)", ("cs",), parsed=True,
+             partial=True),
 )
 AUTHORITIES = [r.authority for r in REGISTERS]
 
@@ -86,7 +92,7 @@ SALT_WORDS = frozenset(
      "hidroklorur", "dihidroklorur", "hidrobromur", "hcl", "sodyum", "disodyum", "potasyum", "kalsiyum", "magnezyum",
      "monohidrat", "dihidrat", "trihidrat", "hemihidrat", "seskihidrat", "pentahidrat", "susuz", "fumarat",
      "maleat", "sitrat", "asetat", "sulfat", "fosfat", "tartarat", "tartrat", "mesilat", "besilat", "suksinat",
-     "laktat", "glukonat", "bromur", "klorur", "tuzu", "baz",
+     "laktat", "glukonat", "bromur", "klorur", "tuzu", "baz", "prokain",
      # French and Latin salts of catalog drugs (CLOPIDOGREL (HYDROGÉNOSULFATE DE), DITARTRATE DE VINORELBINE)
      "hydrogenosulfate", "isetionate", "diisetionate", "ditartrate", "hydrogenosulfas", "isetionas", "ditartras",
      # English as HSA writes it
@@ -404,6 +410,8 @@ def _register_names(
     for p in products:
         found = [(s, *ids.of(s)) for s in p.substances]
         owner = _owner(found, combos, catalog_names)
+        if owner == "" and register.partial:
+            owner = "?"  # no catalog drug among the substances given, which may not be all
         # The substance's own name in the register's language.
         for published, identity, form in found:
             if identity is None or form == "?" or register.parsed:  # a parsed one's may be misspelt
@@ -465,8 +473,8 @@ def _register_names(
             continue
         if not first.isalpha():
             continue
-        if _ordinary(first, register.languages) or first.removesuffix("e") in leading:
-            continue
+        if _ordinary(first, register.languages) or first.removesuffix("e") in leading or first in SALT_WORDS:
+            continue  # SALT_WORDS: "PROKAIN PENİSİLİN" is procaine benzylpenicillin; procaine alone is another medicine
         owner = next(iter(owners))
         display, ref, marketed = first_display[first]
         out.append(Name(owner, display, first, BRAND, register.authority, ref, marketed))

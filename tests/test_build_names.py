@@ -379,6 +379,32 @@ def test_the_first_word_of_a_brand_is_no_generic_word(tmp_path, monkeypatch):
     assert "bicillin l" in brands and not any(b.startswith("penicillin") for b in brands)
 
 
+def test_a_generic_word_spelt_another_way_is_no_brand_either(tmp_path, monkeypatch):
+    """The Czech "PENICILIN G DRASELNÁ SŮL" begins with penicillin spelt another way: no brand "penicilin"."""
+    write_extract(tmp_path, "r1", [("1", "PENICILIN G DRASELNA SUL", "BENZYLPENICILLIN", "1"),
+                                   ("2", "PENICILIN G BIOTIKA", "BENZYLPENICILLIN", "1")])
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("cs",)),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    drug = "penicillin g"
+    known = {drug: {"penicillin g", "benzylpenicillin"}}
+    out, *_ = registers.names(tmp_path, known, {}, set(), {drug: {"penicillin g", "benzylpenicillin"}})
+    assert not {n.norm for n in out if n.kind == BRAND and n.norm.startswith("penicilin")}
+
+
+@pytest.mark.parametrize(
+    "name, languages, ordinary_word",
+    [
+        ("ibalgin", ("cs",), False),  # a brand Czech texts use, and only they
+        ("repriman", ("es",), False),
+        ("zillion", ("en",), True),  # an English word other languages' texts use too
+        ("remus", ("es",), True),  # a person's name travels
+        ("acid reducer", ("en",), True),
+    ],
+)
+def test_a_name_its_country_knows_well_is_no_ordinary_word(name, languages, ordinary_word):
+    assert registers._ordinary(name, languages) is ordinary_word
+
+
 def test_a_synonym_two_substances_share_hands_no_drug_the_others_names():
     """'MONOMYCIN' names erythromycin ethylsuccinate in the FDA list and 'monomycin A' names paromomycin in
     the dictionary: paromomycin's names must not become erythromycin's; an entry holding the catalog

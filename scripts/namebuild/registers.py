@@ -32,7 +32,7 @@ from rapidfuzz.distance import OSA
 
 from medcheck.matcher import sound_key
 
-from .ordinary import zipf
+from .ordinary import LANGUAGES, zipf
 from .records import BRAND, GENERIC, MAX_GUARD_WORDS, MAX_NAME_WORDS, Name, Part, normalize, usable
 
 
@@ -122,6 +122,7 @@ _DOSE_START = re.compile(r"\s+(?=\d)")  # "PROPYLEX 50 mg" is shown as PROPYLEX
 _SUBTYPE = re.compile(r"^\d[a-z]?$")  # the "1a" of interferon beta-1a, the "2" of interleukin-2
 MIN_BRAND_LETTERS = 5  # "CLOX" (ticlopidine in Italy) would be read in "Clox 500 mg" (cloxacillin)
 PHRASE_WORD_ZIPF = 2.0  # wordfreq: a name made only of words this common is ordinary ("acid reducer", "analgesic")
+ELSEWHERE_ZIPF = 1.0  # ... and a one-word name, if another language's texts use it at least this often
 
 
 def _plain(text: str) -> str:
@@ -320,8 +321,16 @@ def _brand_evidence(
 
 
 def _ordinary(norm: str, languages: tuple[str, ...]) -> bool:
-    """A name made of ordinary words of the register's languages ("acid reducer", "analgesic")."""
-    return all(any(zipf(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in norm.split())
+    """A name made of ordinary words of the register's languages ("acid reducer", "analgesic").
+
+    A name of one word that its country's texts use (IBALGIN in Czech, REPRIMAN in Spanish) is a brand
+    they know well, unless texts of a language the register is not in use it too: a word or a person's
+    name travels (ZILLION, REMUS), a brand seldom does.
+    """
+    words = norm.split()
+    if not all(any(zipf(w, lang) >= PHRASE_WORD_ZIPF for lang in languages) for w in words):
+        return False
+    return len(words) > 1 or any(zipf(words[0], lang) >= ELSEWHERE_ZIPF for lang in LANGUAGES if lang not in languages)
 
 
 def names(
@@ -404,6 +413,7 @@ def _register_names(
         first for norms in catalog_names.values() for n in norms if " " in n
         if (first := n.split()[0]) in generic_firsts or first not in norms
     }
+    leading_sounds = {sound_key(w) for w in leading}  # "penicilin" (Czech) is "penicillin" spelt another way
     first_display: dict[str, tuple[str, str, bool]] = {}
     fulls: dict[str, set[str]] = defaultdict(set)  # a product's whole name -> the compositions it names
     full_names: dict[str, Name] = {}
@@ -458,7 +468,7 @@ def _register_names(
             full = None
         if full is not None and owner and _ordinary(full, register.languages):
             full = None  # "ACID REDUCER", "MUSCLE & JOINT": ordinary words, not a name to match
-        if full is not None and owner and full.split()[0].removesuffix("e") in leading:
+        if full is not None and owner and sound_key(full.split()[0]) in leading_sounds:
             full = None  # "PENICILLINE G ...": the generic word that begins a catalog name, not a brand
         if full is not None and (norm not in full_names or p.marketed):
             other = ""
@@ -473,7 +483,7 @@ def _register_names(
             continue
         if not first.isalpha():
             continue
-        if _ordinary(first, register.languages) or first.removesuffix("e") in leading or first in SALT_WORDS:
+        if _ordinary(first, register.languages) or sound_key(first) in leading_sounds or first in SALT_WORDS:
             continue  # SALT_WORDS: "PROKAIN PENİSİLİN" is procaine benzylpenicillin; procaine alone is another medicine
         owner = next(iter(owners))
         display, ref, marketed = first_display[first]

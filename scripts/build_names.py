@@ -69,11 +69,17 @@ ABBREVIATION_WORD_ZIPF = 3.3  # "van", "ven", "gem", "len": words first, abbrevi
 
 
 def ordinary_abbreviation(norm: str) -> bool:
-    """An abbreviation of two letters, or one that is an ordinary word in a language the names cover."""
+    """An abbreviation of two letters, or one that is an ordinary word in a language the names cover.
+
+    One without a vowel is an acronym, not a word, and is weighed in English only, the language of the
+    clinical shorthand it comes from: Czech texts use MMF (the IMF) often, which a medication list does
+    not hold, while English texts use MPS (members of parliament, and mucopolysaccharidosis in notes).
+    """
     from wordfreq import zipf_frequency
 
+    languages = ordinary.LANGUAGES if any(c in "aeiouy" for c in norm) else ("en",)
     return len(norm.replace(" ", "")) <= 2 or (norm.isalpha() and any(
-        zipf_frequency(norm, lang) >= ABBREVIATION_WORD_ZIPF for lang in ordinary.LANGUAGES
+        zipf_frequency(norm, lang) >= ABBREVIATION_WORD_ZIPF for lang in languages
     ))
 
 

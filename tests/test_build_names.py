@@ -775,3 +775,19 @@ def test_a_register_that_may_leave_substances_out_names_no_other_medicine(monkey
         out, _ = _register_names(register, products, ids, {}, names, {"clozapine": {"clozapine"}}, defaultdict(set))
         assert (("", "doxiproct plus") in {(n.drug, n.norm) for n in out}) is guarded
         assert ("clozapine", "leponex") in {(n.drug, n.norm) for n in out}
+
+
+@pytest.mark.parametrize(
+    "abbreviation, ordinary_word",
+    [
+        ("van", True),  # a word in Dutch and German (and English): not vancomycin
+        ("mps", True),  # an acronym English texts use often (MPs)
+        ("mmf", False),  # an acronym only Czech texts use often (the IMF): mycophenolate mofetil
+        ("mtx", False),
+        ("cy", True),  # two letters
+    ],
+)
+def test_an_abbreviation_is_left_out_when_it_is_an_ordinary_word(abbreviation, ordinary_word):
+    import build_names
+
+    assert build_names.ordinary_abbreviation(abbreviation) is ordinary_word

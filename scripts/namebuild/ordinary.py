@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "tr", "nl", "pl")
+LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "tr", "nl", "pl", "sv", "cs")
 ZIPF = 3.0
 MIN_LETTERS = 5  # shorter words never match fuzzily (medcheck.matcher.MIN_FUZZY_LENGTH)
 

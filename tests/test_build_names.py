@@ -273,6 +273,14 @@ def write_extract(folder: Path, key: str, rows: list[tuple[str, str, str, str]])
     (folder / f"{key}.csv.gz").write_bytes(gzip.compress(buf.getvalue().encode("utf-8")))
 
 
+def one_register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, str, str]],
+                 languages: tuple[str, ...] = ("en",)) -> None:
+    """Make tmp_path a register folder of one register, R1 in these languages, with these products."""
+    write_extract(tmp_path, "r1", rows)
+    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", languages),))
+    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+
+
 def test_product_suffixes_come_from_brands_of_one_substance(tmp_path, monkeypatch):
     rows = []
     for i, brand in enumerate(["NUROFEN", "ADVIL", "DOLIPRANE", "TEGRETOL"]):
@@ -286,15 +294,13 @@ def test_product_suffixes_come_from_brands_of_one_substance(tmp_path, monkeypatc
 
 
 def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
-    write_extract(tmp_path, "r1", [
+    one_register(tmp_path, monkeypatch, [
         ("1", "LEPONEX 100 mg", "CLOZAPINE", "1"),
         ("2", "CLOZAPINE MYLAN 25 mg", "CLOZAPINE", "1"),  # named after its substance: no brand
         ("3", "METFORAL 500 mg", "METFORMINE (CHLORHYDRATE DE)", "1"),  # another medicine: guard
         ("4", "ACID REDUCER", "CLOZAPINE", "0"),  # ordinary words: no brand
         ("5", "TWIN", "CLOZAPINE", "1"), ("6", "TWINLY", "METFORMINE", "1"),
-    ])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en", "fr")),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    ], ("en", "fr"))
     catalog = {"clozapine": {"clozapine"}}
     out, _, pins, uncertain, _ = registers.names(tmp_path, catalog, {}, {"metformin"}, {"clozapine": {"clozapine"}})
     got = {(n.drug, n.norm, n.kind) for n in out}
@@ -309,12 +315,10 @@ def test_register_names_brands_generics_and_guard(tmp_path, monkeypatch):
 def test_a_substance_written_as_the_dictionary_writes_it_is_the_catalog_drug(tmp_path, monkeypatch):
     """CLORANFENICOL (the dictionary's name, not the FDA list's) makes ARIFENICOL chloramphenicol's brand,
     not a guard name; the dictionary's names are matched exactly, so "kodein" stays another medicine."""
-    write_extract(tmp_path, "r1", [
+    one_register(tmp_path, monkeypatch, [
         ("1", "ARIFENICOL", "SUCCINATO SODICO DE CLORANFENICOL", "1"),
         ("2", "OKODIN", "KODEIN FOSFAT", "1"),
-    ])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("pt",)),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    ], ("pt",))
     known = {"chloramphenicol": {"chloramphenicol"}, "cocaine": {"cocaine"}}
     written = {"chloramphenicol": {"cloranfenicol"}, "cocaine": {"kokain"}}
     generic = {"chloramphenicol": {"chloramphenicol"}, "cocaine": {"cocaine"}}
@@ -328,15 +332,13 @@ def test_a_substance_written_as_the_dictionary_writes_it_is_the_catalog_drug(tmp
 
 def test_a_word_other_products_carry_after_their_own_name_is_no_brand(tmp_path, monkeypatch):
     """MEPHA, a company, follows the substance in many products' names; LEPONEX is one medicine's."""
-    write_extract(tmp_path, "r1", [
+    one_register(tmp_path, monkeypatch, [
         ("1", "Pantoprazol-Mepha 40 mg", "pantoprazolum", "1"),
         ("2", "Metformin-Mepha 500 mg", "metformini hydrochloridum", "1"),
         ("3", "Captopril-Mepha 25 mg", "captoprilum", "1"),
         ("4", "Leponex 25 mg", "clozapinum", "1"),
         ("5", "Clozapin Leponex", "clozapinum", "1"),
-    ])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("de",)),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    ], ("de",))
     known = {"captopril": {"captopril", "captoprilum"}, "clozapine": {"clozapine", "clozapinum"}}
     *_, later = registers.names(tmp_path, known, {}, set(), known)
     rows = [merge.Merged("captopril", "mepha", "MEPHA", SYNONYM, {UNII: "ref"}),
@@ -354,12 +356,10 @@ def test_a_product_named_with_an_ordinary_word_is_no_guard_name():
 
 
 def test_a_product_named_after_its_substance_in_another_form_is_no_brand(tmp_path, monkeypatch):
-    write_extract(tmp_path, "r1", [
+    one_register(tmp_path, monkeypatch, [
         ("1", "MICOFENOLATO DE MOFETIL STADA", "MICOFENOLATO DE MOFETILO", "1"),  # the INN without its ending
         ("2", "CELLCEPT", "MICOFENOLATO DE MOFETILO", "1"),
-    ])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("es",)),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    ], ("es",))
     drug = "mycophenolate mofetil"
     out, *_ = registers.names(tmp_path, {drug: {"mycophenolate mofetil"}}, {}, set(), {drug: {"mycophenolate mofetil"}})
     brands = {n.norm for n in out if n.kind == BRAND}
@@ -368,10 +368,8 @@ def test_a_product_named_after_its_substance_in_another_form_is_no_brand(tmp_pat
 
 def test_the_first_word_of_a_brand_is_no_generic_word(tmp_path, monkeypatch):
     """BICILLIN begins the catalog brand BICILLIN C-R and is a brand itself; "penicillin" begins a generic name."""
-    write_extract(tmp_path, "r1", [("1", "BICILLIN L-A", "PENICILLIN G BENZATHINE", "1"),
-                                   ("2", "PENICILLIN G SANDOZ", "PENICILLIN G BENZATHINE", "1")])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("en",)),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    one_register(tmp_path, monkeypatch, [("1", "BICILLIN L-A", "PENICILLIN G BENZATHINE", "1"),
+                                         ("2", "PENICILLIN G SANDOZ", "PENICILLIN G BENZATHINE", "1")], ("en",))
     drug = "penicillin g"
     known = {drug: {"penicillin g", "bicillin", "bicillin c r"}}
     out, *_ = registers.names(tmp_path, known, {}, set(), {drug: {"penicillin g"}})
@@ -381,10 +379,8 @@ def test_the_first_word_of_a_brand_is_no_generic_word(tmp_path, monkeypatch):
 
 def test_a_generic_word_spelt_another_way_is_no_brand_either(tmp_path, monkeypatch):
     """The Czech "PENICILIN G DRASELNÁ SŮL" begins with penicillin spelt another way: no brand "penicilin"."""
-    write_extract(tmp_path, "r1", [("1", "PENICILIN G DRASELNA SUL", "BENZYLPENICILLIN", "1"),
-                                   ("2", "PENICILIN G BIOTIKA", "BENZYLPENICILLIN", "1")])
-    monkeypatch.setattr(registers, "REGISTERS", (registers.Register("r1", "R1", "test register", ("cs",)),))
-    (tmp_path / "SOURCES.json").write_text('[{"name": "R1"}]', encoding="utf-8")
+    one_register(tmp_path, monkeypatch, [("1", "PENICILIN G DRASELNA SUL", "BENZYLPENICILLIN", "1"),
+                                         ("2", "PENICILIN G BIOTIKA", "BENZYLPENICILLIN", "1")], ("cs",))
     drug = "penicillin g"
     known = {drug: {"penicillin g", "benzylpenicillin"}}
     out, *_ = registers.names(tmp_path, known, {}, set(), {drug: {"penicillin g", "benzylpenicillin"}})

@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable
 from importlib import metadata, resources
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from namebuild import dner, ordinary, registers, unii
 from namebuild.merge import Merged, later_words, merge, merge_parts, without_holders
-from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name, normalize
+from namebuild.records import ABBREVIATION, BRAND, DNER, GENERIC, HAND, SYNONYM, UNII, Name, Part, normalize
 
 from medcheck.catalog import CATALOG_COLUMNS, _rows, _split, subtype_apart
 from medcheck.matcher import sound_key
@@ -81,6 +82,37 @@ def ordinary_abbreviation(norm: str) -> bool:
     return len(norm.replace(" ", "")) <= 2 or (norm.isalpha() and any(
         zipf_frequency(norm, lang) >= ABBREVIATION_WORD_ZIPF for lang in languages
     ))
+
+
+def _is_subsequence(short: str, word: str) -> bool:
+    letters = iter(word)
+    return all(c in letters for c in short)
+
+
+def part_abbreviations(merged: Iterable[Merged], combination_parts: dict[str, frozenset[str]]) -> list[Part]:
+    """Each component's abbreviation, read from a combination's: TMP-SMX, trimethoprim-sulfamethoxazole, holds
+    TMP for trimethoprim and SMX for sulfamethoxazole, so "SMX/TMP" is the combination too.
+
+    A piece belongs to the one component whose name begins with its letter and holds its letters in order;
+    an abbreviation whose pieces cannot all be told so gives none.
+    """
+    out = []
+    for m in merged:
+        parts = combination_parts.get(m.drug)
+        pieces = m.norm.split()
+        if m.kind != ABBREVIATION or not parts or len(pieces) != len(parts):
+            continue
+        owners = [[p for p in parts if p[0] == piece[0] and _is_subsequence(piece, p.replace(" ", ""))]
+                  for piece in pieces]
+        if any(len(o) != 1 for o in owners) or len({o[0] for o in owners}) != len(parts):
+            continue
+        displays = [d for d in re.split(r"[\s/+-]+", m.display) if d]
+        if len(displays) != len(pieces):
+            continue
+        authority, ref = next(iter(m.sources.items()))
+        out += [Part(m.drug, o[0], d, piece, authority, f"{ref} ({m.display})")
+                for piece, o, d in zip(pieces, owners, displays)]
+    return out
 
 
 def format_sources(sources: dict[str, str]) -> str:
@@ -243,6 +275,7 @@ def generate(review: list[str] | None = None) -> tuple[dict[str, str], dict[str,
         line_words)
     counts["catalog names"] = len(merged)
     counts["catalog names matched exactly only"] = sum(not m.fuzzy for m in merged)
+    parts += part_abbreviations(merged, combination_parts)
     parts_rows = merge_parts(parts, authorities)
     # The guard knows its subtypes written apart too ("interferon alfa a" is interferon alfa-2a), as the
     # catalog loader does for catalog names (medcheck.catalog.subtype_apart).

@@ -787,3 +787,21 @@ def test_an_abbreviation_is_left_out_when_it_is_an_ordinary_word(abbreviation, o
     import build_names
 
     assert build_names.ordinary_abbreviation(abbreviation) is ordinary_word
+
+
+def test_the_components_abbreviations_are_read_from_the_combinations():
+    """TMP-SMX holds TMP (trimethoprim) and SMX (sulfamethoxazole): each piece begins with its component's first
+    letter and holds its letters in order. A piece that fits no component, or two, gives nothing."""
+    import build_names
+
+    parts = {"sulfamethoxazole-trimethoprim": frozenset({"sulfamethoxazole", "trimethoprim"})}
+
+    def pieces(display: str) -> list[tuple[str, str]]:
+        merged = [merge.Merged("sulfamethoxazole-trimethoprim", records.normalize(display), display, "abbreviation",
+                               {HAND: "PMID:1"})]
+        return sorted((p.part, p.display) for p in build_names.part_abbreviations(merged, parts))
+
+    assert pieces("TMP-SMX") == [("sulfamethoxazole", "SMX"), ("trimethoprim", "TMP")]
+    assert pieces("SMZ/TMP") == [("sulfamethoxazole", "SMZ"), ("trimethoprim", "TMP")]
+    assert pieces("TMP-SXT") == []  # x before t: not sulfamethoxazole's letters in order
+    assert pieces("CTX") == []  # one piece for two components

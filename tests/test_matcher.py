@@ -313,6 +313,8 @@ def test_accuracy_on_labelled_lines():
         "Sulfamethoxazol und Trimethoprim",
         "Trimethoprim mit Sulfamethoxazol",
         "sulfamethoxazole-trimethoprim",
+        "SMX/TMP DS",  # the components' abbreviations, read from TMP-SMX, in the other order
+        "trimethoprim/SMX",
     ],
 )
 def test_a_combination_written_as_its_components_is_the_combination(line):
@@ -322,6 +324,7 @@ def test_a_combination_written_as_its_components_is_the_combination(line):
 
 def test_one_component_alone_is_not_the_combination():
     assert drugs_in("trimethoprim 100 mg at night") == {"trimethoprim"}
+    assert drugs_in("SMX 800 mg") == set()  # a component's abbreviation names nothing alone
     assert drugs_in("sulfameth 800 mg") == set()  # a cut name counts only next to a component named in full
 
 

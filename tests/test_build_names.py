@@ -709,6 +709,7 @@ def test_british_bnf_products_with_their_chemical_substances(tmp_path):
         row("04", "Clozapine", "Clozaril", "0402010C0BB"),  # another presentation of the same product
         row("05", "Co-trimoxazole(Trimethoprim/sulfamethoxazole)", "Septrin", "0501080D0BG"),
         row("05", "Amoxicillin", "Amoxil (Systemic)", "0501013B0BC"),
+        row("02", "Indapamide", "Alkapamid XL (Rivopharm (UK) Ltd)", "0202010P0BD"),  # brackets within brackets
         row("05", "Rifampicin combined preparations", "Rifinah", "0501090S0BB"),
         row("10", "Paracetamol and ibuprofen", "Nuromol", "1001010AJBB"),
         row("01", "Other antacid and simeticone preparations", "Proprietary compound preparation BNF 0101010",
@@ -719,6 +720,7 @@ def test_british_bnf_products_with_their_chemical_substances(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("20241101_BNF_Code_Information.csv", "\ufeff" + text)
     assert sorted(extract_registers.bnf(tmp_path, _pin(path))) == [
+        ["0202010P0BD", "Alkapamid XL", "Indapamide", "0"],
         ["0402010C0BB", "Clozaril", "Clozapine", "0"],
         ["0501013B0BC", "Amoxil", "Amoxicillin", "0"],
         ["0501080D0BG", "Septrin", "Trimethoprim;sulfamethoxazole", "0"],

@@ -387,6 +387,17 @@ def test_a_generic_word_spelt_another_way_is_no_brand_either(tmp_path, monkeypat
     assert not {n.norm for n in out if n.kind == BRAND and n.norm.startswith("penicilin")}
 
 
+def test_a_product_named_after_the_generic_spelt_another_way_gives_that_spelling_as_a_generic_name(
+        tmp_path, monkeypatch):
+    """"OXACILIN AVMC" (Czech) is oxacillin spelt another way and a company: the spelling is a generic name."""
+    one_register(tmp_path, monkeypatch, [("1", "OXACILIN AVMC", "OXACILLIN", "1"),
+                                         ("2", "PROSTAPHLIN", "OXACILLIN", "1")], ("cs",))
+    drug = "oxacillin"
+    out, *_ = registers.names(tmp_path, {drug: {"oxacillin"}}, {}, set(), {drug: {"oxacillin"}})
+    assert {(n.norm, n.kind) for n in out if n.drug == drug} >= {("oxacilin", GENERIC), ("prostaphlin", BRAND)}
+    assert not any(n.norm.startswith("oxacilin") and n.kind == BRAND for n in out)
+
+
 @pytest.mark.parametrize(
     "name, languages, ordinary_word",
     [

@@ -414,6 +414,8 @@ def _register_names(
         if (first := n.split()[0]) in generic_firsts or first not in norms
     }
     leading_sounds = {sound_key(w) for w in leading}  # "penicilin" (Czech) is "penicillin" spelt another way
+    generic_sounds = {drug: {sound_key(n) for n in norms if " " not in n} for drug, norms in generic_names.items()
+                      if drug in catalog_names}
     first_display: dict[str, tuple[str, str, bool]] = {}
     fulls: dict[str, set[str]] = defaultdict(set)  # a product's whole name -> the compositions it names
     full_names: dict[str, Name] = {}
@@ -461,6 +463,14 @@ def _register_names(
         if (owner and norm in {f.split()[0] for f in forms if " " in f}) or any(
                 f" {n} " in f" {norm} " or f" {_stems(n)} " in f" {stemmed} " for n in own_names):
             firsts[first].add("?")  # named after its substance ("CLOZAPINE MYLAN", "MICOFENOLATO DE MOFETIL STADA")
+            fulls[norm].add("?")
+            continue
+        spelt = [w for w in words if sound_key(w) in generic_sounds.get(owner, ())] if owner in catalog_names else []
+        if spelt:
+            # Named after the drug's generic name spelt another way ("OXACILIN AVMC", Czech; "ETOPOZYD ACCORD",
+            # Polish): that spelling is a generic name of the drug, and the product no brand.
+            out += [Name(owner, w, w, GENERIC, register.authority, p.product_id, p.marketed) for w in spelt]
+            firsts[first].add("?")
             fulls[norm].add("?")
             continue
         full = usable(norm, MAX_NAME_WORDS if owner else MAX_GUARD_WORDS, digits=False)

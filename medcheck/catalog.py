@@ -134,19 +134,12 @@ def _read_text(path: Path | Traversable) -> str:
 
 
 def _rows(path: object, text: str, columns: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) from CSV text whose header must contain `columns`."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise CatalogError(path, f"missing column(s) {', '.join(missing)}; the header must name them", 1)
-    try:
-        for row in reader:
-            if None in row:
-                raise CatalogError(path, "more fields than the header has", reader.line_num)
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-    except csv.Error as exc:
-        raise CatalogError(path, f"malformed CSV ({exc})", reader.line_num) from None
+    """Yield (line number, row) from CSV text whose header must contain `columns`: every column, by name."""
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    required = list(columns)
+    every = [*required, *(h for h in dict.fromkeys(header) if h not in required)]
+    for line, values in _columns(path, text, every):
+        yield line, dict(zip(every, values))
 
 
 def _parse_drugs(path: object, text: str) -> list[tuple[int, dict[str, str]]]:
@@ -196,8 +189,9 @@ def _key(text: str) -> str:
 
 
 def _columns(path: object, text: str, columns: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, the values of `columns` in that order, stripped) from CSV text; as _rows, without a
-    dict for each row (the names file has thousands)."""
+    """Yield (line number, the values of `columns` in that order, stripped) from CSV text whose header must
+    contain them; blank lines are skipped, a row with more fields than the header is an error. No dict for
+    each row: the names file has thousands."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, [])
